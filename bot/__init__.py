@@ -1,0 +1,1 @@
+"""The Balancing the Scales companion."""

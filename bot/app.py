@@ -1,0 +1,114 @@
+"""Wire settings, storage, content and the engine together, and run the configured channels."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from starlette.routing import BaseRoute
+
+from bot.config import Settings
+from bot.core.clock import Clock, SystemClock
+from bot.core.engine import Engine
+from bot.core.features import all_features
+from bot.core.i18n import Library
+from bot.core.outbound import Sender
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Channel(Protocol):
+    """A running platform adapter: its Sender for proactive messages and its webhook routes, if any."""
+
+    name: str
+    sender: Sender
+
+    def routes(self) -> list[BaseRoute]: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    library: Library
+    engine: Engine
+    clock: Clock
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+async def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """Load content first (cheap to fail), then open and migrate the database."""
+    library = Library.load(settings.content_dir)
+    store = await Store.open(settings.database_path, settings.secret())
+    clock = clock or SystemClock()
+    engine = Engine(store, library, clock, all_features(), settings.default_language, settings.default_timezone)
+    return Services(settings, store, library, engine, clock)
+
+
+def console_files_dir(settings: Settings) -> Path:
+    return settings.database_path.parent / "console"
+
+
+async def run_console(settings: Settings, name: str) -> None:
+    from bot.channels.console import ConsoleChat
+
+    services = await build_services(settings)
+    try:
+        await ConsoleChat(services.engine, name, console_files_dir(settings)).run()
+    finally:
+        await services.close()
+
+
+async def open_channels(services: Services) -> list[Channel]:
+    """Build every channel that settings configure (imports are lazy: unused platforms cost nothing)."""
+    channels: list[Channel] = []
+    return channels
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def run(settings: Settings) -> None:
+    """Run every configured channel and the web server for webhooks; with none configured, the console."""
+    if not (settings.telegram_enabled or settings.whatsapp_enabled):
+        log.info("no channel configured: opening the console chat")
+        await run_console(settings, "you")
+        return
+    from bot.web import build_app, build_server
+
+    services = await build_services(settings)
+    channels = await open_channels(services)
+    routes = [route for channel in channels for route in channel.routes()]
+    server = build_server(build_app(routes), settings.web_host, settings.web_port) if routes else None
+    stop = _stop_event()
+    try:
+        for channel in channels:
+            await channel.start()
+        serving = asyncio.create_task(server.serve()) if server else None
+        log.info("running: %s", ", ".join(c.name for c in channels))
+        await stop.wait()
+        if server and serving:
+            server.should_exit = True
+            await serving
+    finally:
+        for channel in reversed(channels):
+            await channel.stop()
+        await services.close()

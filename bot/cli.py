@@ -1,0 +1,114 @@
+"""`python -m bot …`: the command line of the public contract."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings, load_settings
+from bot.errors import CompanionError
+
+Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="The Balancing the Scales companion.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run every configured channel (the console when none is)")
+    console = sub.add_parser("console", help="chat with the bot in the terminal")
+    console.add_argument("--as", dest="name", default="you", help="which local person you are")
+
+    content = sub.add_parser("content", help="the content library").add_subparsers(dest="action", required=True)
+    content.add_parser("check", help="validate the whole library")
+    listing = content.add_parser("list", help="list exercises")
+    listing.add_argument("--json", action="store_true", help="one JSON object per exercise")
+
+    db = sub.add_parser("db", help="the database").add_subparsers(dest="action", required=True)
+    db.add_parser("migrate", help="apply migrations")
+    backup = db.add_parser("backup", help="online backup of the live database")
+    backup.add_argument("file", type=Path)
+    return parser
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import run
+
+    await run(settings)
+    return 0
+
+
+async def _console(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import run_console
+
+    name = args.name.strip()
+    if not name or len(name) > 64:
+        raise CompanionError("--as: give a name of 1 to 64 characters")
+    await run_console(settings, name)
+    return 0
+
+
+async def _content(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.library.check import check_library
+    from bot.library.loader import read_library
+
+    if args.action == "check":
+        problems = check_library(settings.content_dir)
+        for problem in problems:
+            print(problem)
+        if problems:
+            print(f"{len(problems)} problem(s) found", file=sys.stderr)
+            return 1
+        print("content OK")
+        return 0
+    packs, problems = read_library(settings.content_dir)
+    if problems:
+        raise CompanionError(f"{problems[0]} (run `python -m bot content check`)")
+    for code, pack in packs.items():
+        for exercise in sorted(pack.exercises.values(), key=lambda e: (list(e.stage.__class__).index(e.stage),
+                                                                        e.order)):
+            row = {"id": exercise.id, "stage": str(exercise.stage), "language": code,
+                   "minutes": exercise.minutes, "title": exercise.title}
+            print(json.dumps(row, ensure_ascii=False) if args.json else
+                  f"{code}  {exercise.stage:<12} {exercise.minutes}m  {exercise.id:<24} {exercise.title}")
+    return 0
+
+
+async def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.db import Database
+
+    db = Database(settings.database_path)
+    await db.connect()
+    try:
+        if args.action == "migrate":
+            applied = await db.migrate()
+            print(f"applied {len(applied)} migration(s); schema version {await db.version()}")
+        elif args.action == "backup":
+            await db.migrate()
+            await db.backup(args.file)
+            print(f"backup written to {args.file}")
+    finally:
+        await db.close()
+    return 0
+
+
+HANDLERS: dict[str, Handler] = {"run": _run, "console": _console, "content": _content, "db": _db}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    try:
+        settings = load_settings()
+        return asyncio.run(HANDLERS[args.command](args, settings))
+    except CompanionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,137 @@
+"""Settings read from the environment or `.env`; names are part of the public contract."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+GRAPH_API = "https://graph.facebook.com"
+MIN_KEY_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_file_encoding="utf-8")
+
+    database_path: Path = Path("data/companion.db")
+    data_key: SecretStr | None = None
+    content_dir: Path = Path("content")
+    default_language: str = "en"
+    default_timezone: str = "UTC"
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str | None = None
+    telegram_webhook_url: str | None = None
+
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_api_base_url: str = GRAPH_API
+
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+
+    @field_validator("data_key")
+    @classmethod
+    def _key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_KEY_LENGTH:
+            raise ValueError(f"must be at least {MIN_KEY_LENGTH} characters")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"not a known time zone: {value!r}") from exc
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language_code(cls, value: str) -> str:
+        if not value.isalpha() or not 2 <= len(value) <= 3:
+            raise ValueError(f"not a language code: {value!r}")
+        return value.lower()
+
+    @field_validator("telegram_base_url", "telegram_webhook_url", "whatsapp_api_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return value
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return all(
+            (
+                self.whatsapp_access_token,
+                self.whatsapp_phone_number_id,
+                self.whatsapp_app_secret,
+                self.whatsapp_verify_token,
+            )
+        )
+
+    @property
+    def whatsapp_partly_configured(self) -> bool:
+        parts = (
+            self.whatsapp_access_token,
+            self.whatsapp_phone_number_id,
+            self.whatsapp_app_secret,
+            self.whatsapp_verify_token,
+        )
+        return any(parts) and not all(parts)
+
+    @property
+    def key_file(self) -> Path:
+        return self.database_path.parent / "secret.key"
+
+    def secret(self) -> str:
+        """Return DATA_KEY, generating `secret.key` beside the database on first use."""
+        if self.data_key is not None:
+            return self.data_key.get_secret_value()
+        path = self.key_file
+        if path.exists():
+            value = path.read_text(encoding="utf-8").strip()
+            if len(value) < MIN_KEY_LENGTH:
+                raise ConfigError(f"DATA_KEY: {path.name} holds fewer than {MIN_KEY_LENGTH} characters")
+            return value
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(value + "\n")
+        log.warning("DATA_KEY is not set: generated %s (mode 0600). Back it up; without it data is unreadable.",
+                    path.name)
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings, turning validation errors into one line that names the setting."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None
+    if settings.whatsapp_partly_configured:
+        raise ConfigError(
+            "WHATSAPP_*: set all four of WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID, "
+            "WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN, or none"
+        )
+    return settings

@@ -1,0 +1,1 @@
+"""The channel-agnostic core: it never imports a transport (telegram, pywa, starlette)."""

@@ -1,0 +1,26 @@
+"""The features, in one explicit ordered list: the engine routes commands and choices to them."""
+
+from __future__ import annotations
+
+from bot.core.features.base import Feature
+from bot.core.features.checkin import CheckIn
+from bot.core.features.help import Help
+from bot.core.features.journey import JourneyFeature
+from bot.core.features.language import Language
+from bot.core.features.menu import Menu
+from bot.core.features.onboarding import Onboarding
+from bot.core.features.privacy import Privacy
+from bot.core.features.reflect import Reflect
+
+
+def all_features() -> list[Feature]:
+    return [
+        Onboarding(),
+        Privacy(),
+        Help(),
+        Menu(),
+        Language(),
+        CheckIn(),
+        Reflect(),
+        JourneyFeature(),
+    ]

@@ -1,0 +1,69 @@
+"""/checkin: mood in one tap, an optional one-word note, and care after two low days in a row."""
+
+from __future__ import annotations
+
+from bot.core.features.base import Feature, Turn, key
+from bot.core.messages import Choice, Reply
+from bot.errors import StaleChoice
+
+MOOD_STATE = "checkin.mood"
+NOTE_STATE = "checkin.note"
+LOW = 2  # moods 1 and 2
+
+
+class CheckIn(Feature):
+    name = "checkin"
+    commands = ("checkin",)
+
+    async def on_command(self, turn: Turn, command: str, args: str) -> list[Reply]:
+        card = turn.library.checkin(turn.language)
+        await turn.set_state(MOOD_STATE)
+        moods = sorted(card.moods, key=lambda m: -m.value)
+        return [Reply(card.prompt, tuple(Choice(key("checkin", "mood", m.value), m.button) for m in moods))]
+
+    def awaits_text(self, state: str) -> bool:
+        return state == NOTE_STATE
+
+    async def on_choice(self, turn: Turn, parts: list[str]) -> list[Reply]:
+        contact = turn.require_contact()
+        state = turn.conversation.state
+        match parts:
+            case ["mood", value] if state == MOOD_STATE and value in {"1", "2", "3", "4", "5"}:
+                mood = int(value)
+                checkin_id = await turn.store.checkins.add(contact.id, mood, turn.now())
+                reply = next(m.reply for m in turn.library.checkin(turn.language).moods if m.value == mood)
+                if contact.keep_notes:
+                    await turn.set_state(NOTE_STATE, {"id": checkin_id})
+                    card = turn.library.checkin(turn.language)
+                    return [Reply(reply), Reply(card.note_prompt, (
+                        Choice(key("checkin", "skip"), turn.t("checkin.btn_skip")),
+                    ))]
+                await turn.clear_state()
+                return [Reply(reply), *await self._after(turn)]
+            case ["skip"] if state == NOTE_STATE:
+                await turn.clear_state()
+                return await self._after(turn)
+        raise StaleChoice("checkin")
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        contact = turn.require_contact()
+        if turn.conversation.state != NOTE_STATE:
+            return [Reply(turn.t("checkin.tap_a_mood"))]
+        note = " ".join(text.split())
+        saved = await turn.store.checkins.set_note(contact.id, int(turn.conversation.data["id"]), note)
+        await turn.clear_state()
+        replies = [Reply(turn.library.checkin(turn.language).note_saved)] if saved else []
+        return replies + await self._after(turn)
+
+    async def _after(self, turn: Turn) -> list[Reply]:
+        """The closing reply: care after two low check-ins in a row, otherwise the menu."""
+        contact = turn.require_contact()
+        last_two = await turn.store.checkins.latest(contact.id, 2)
+        if len(last_two) == 2 and all(c.mood <= LOW for c in last_two):
+            card = turn.library.checkin(turn.language)
+            choices = [Choice(key("reflect", "go", card.grounding_exercise), turn.t("checkin.btn_grounding"))]
+            if turn.engine.has_command("support"):
+                choices.append(Choice("menu:support", turn.t("checkin.btn_support")))
+            choices.append(Choice(key("help", "card"), turn.t("checkin.btn_help")))
+            return [Reply(card.low_streak, tuple(choices))]
+        return [turn.with_menu(turn.t("checkin.done"))]

@@ -1,0 +1,31 @@
+"""/journey: the five stages, what the person has done, and where they are now."""
+
+from __future__ import annotations
+
+from bot.core.features.base import Feature, Turn
+from bot.core.features.reflect import load_journey
+from bot.core.messages import Choice, Reply
+
+
+class JourneyFeature(Feature):
+    name = "journey"
+    commands = ("journey",)
+
+    async def on_command(self, turn: Turn, command: str, args: str) -> list[Reply]:
+        journey = await load_journey(turn)
+        lines = []
+        for progress in journey.stages:
+            if progress.stage == journey.current:
+                mark = "👉"
+            elif progress.walked:
+                mark = "✅"
+            else:
+                mark = "▫️"
+            lines.append(turn.t("journey.line", mark=mark, stage=turn.t(f"stages.{progress.stage}"),
+                                done=len(progress.done), total=progress.total))
+        text = turn.t("journey.title") + "\n\n" + "\n".join(lines) + "\n\n" + turn.t(
+            "journey.footer", stage=turn.t(f"stages.{journey.current}"))
+        return [Reply(text, (
+            Choice("menu:reflect", turn.t("menu.btn_reflect")),
+            Choice("menu:menu", turn.t("menu.btn_menu")),
+        ))]

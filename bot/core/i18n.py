@@ -1,0 +1,88 @@
+"""Strings and content from the library in a person's language, falling back to English."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cached_property
+from pathlib import Path
+
+from bot.library.loader import BASE_LANGUAGE, LanguagePack, load_packs
+from bot.library.schema import STAGE_ORDER, CheckIn, Exercise, Help, Stage
+
+log = logging.getLogger(__name__)
+
+
+class Library:
+    """The loaded content library; every lookup takes a language and falls back to English."""
+
+    def __init__(self, packs: dict[str, LanguagePack]) -> None:
+        self.packs = packs
+        self.base = packs[BASE_LANGUAGE]
+
+    @classmethod
+    def load(cls, root: Path) -> Library:
+        return cls(load_packs(root))
+
+    @property
+    def languages(self) -> list[tuple[str, str]]:
+        """(code, name) of every language, English first."""
+        codes = [BASE_LANGUAGE, *sorted(c for c in self.packs if c != BASE_LANGUAGE)]
+        return [(code, self.packs[code].info.name) for code in codes]
+
+    def supports(self, language: str | None) -> bool:
+        return language is not None and language in self.packs
+
+    def pack(self, language: str) -> LanguagePack:
+        return self.packs.get(language, self.base)
+
+    def text(self, language: str, key: str, /, **values: object) -> str:
+        template = self.pack(language).ui.get(key) or self.base.ui.get(key)
+        if template is None:
+            log.error("missing UI string %s", key)
+            return key
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            log.error("UI string %s has placeholders the code does not fill", key)
+            return template
+
+    def exercise(self, language: str, exercise_id: str) -> Exercise | None:
+        return self.pack(language).exercises.get(exercise_id) or self.base.exercises.get(exercise_id)
+
+    def exercises_in(self, language: str, stage: Stage) -> list[Exercise]:
+        """Exercises of a stage in the base order, each in the person's language where it exists."""
+        found = (self.exercise(language, e.id) for e in self.base.in_stage(stage))
+        return [e for e in found if e is not None]
+
+    def all_exercise_ids(self) -> list[str]:
+        return [e.id for stage in STAGE_ORDER for e in self.base.in_stage(stage)]
+
+    def checkin(self, language: str) -> CheckIn:
+        return self.pack(language).checkin
+
+    def help(self, language: str) -> Help:
+        return self.pack(language).help
+
+    @cached_property
+    def _crisis(self) -> re.Pattern[str]:
+        phrases = sorted({p.lower() for pack in self.packs.values() for p in pack.words.crisis}, key=len,
+                         reverse=True)
+        return re.compile("|".join(rf"(?<!\w){re.escape(p)}(?!\w)" for p in phrases), re.IGNORECASE)
+
+    def signals_crisis(self, text: str) -> bool:
+        """True when free text holds a crisis phrase of any language (people switch languages)."""
+        return bool(text) and bool(self._crisis.pattern) and self._crisis.search(text) is not None
+
+    @cached_property
+    def _command_words(self) -> dict[str, str]:
+        words: dict[str, str] = {}
+        for pack in self.packs.values():
+            for command, aliases in pack.words.commands.items():
+                for alias in aliases:
+                    words.setdefault(alias.lower(), command)
+        return words
+
+    def command_for_word(self, word: str) -> str | None:
+        """The command a typed word stands for in any language ('menu', 'msaada', 'STOP')."""
+        return self._command_words.get(word.strip().lower())

@@ -1,0 +1,1 @@
+"""The content library: schema, loader and check. The data itself lives in content/."""

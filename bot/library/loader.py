@@ -1,0 +1,166 @@
+"""Read content/<language>/ into validated models, collecting every problem instead of stopping at one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.errors import ContentError
+from bot.library.schema import (
+    STAGE_ORDER,
+    CheckIn,
+    Exercise,
+    FollowUps,
+    Help,
+    LanguageInfo,
+    Stage,
+    Words,
+)
+
+BASE_LANGUAGE = "en"
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.message}"
+
+
+@dataclass
+class LanguagePack:
+    info: LanguageInfo
+    exercises: dict[str, Exercise]
+    checkin: CheckIn
+    help: Help
+    followups: FollowUps
+    words: Words
+    ui: dict[str, str]
+    files: dict[str, str] = field(default_factory=dict)  # logical name -> path, for messages
+
+    def in_stage(self, stage: Stage) -> list[Exercise]:
+        return sorted((e for e in self.exercises.values() if e.stage == stage), key=lambda e: (e.order, e.id))
+
+
+class _Reader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
+
+    def yaml(self, path: Path) -> Any:
+        try:
+            return yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            self.problems.append(Problem(self.rel(path), "file is missing"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            self.problems.append(Problem(self.rel(path), f"not valid YAML: {exc}".replace("\n", " ")))
+        return None
+
+    def model(self, path: Path, model: type[Model]) -> Model | None:
+        data = self.yaml(path)
+        if data is None:
+            return None
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                where = ".".join(str(part) for part in error["loc"]) or "(top)"
+                self.problems.append(Problem(self.rel(path), f"{where}: {error['msg']}"))
+            return None
+
+    def ui(self, folder: Path) -> dict[str, str]:
+        strings: dict[str, str] = {}
+        if not folder.is_dir():
+            self.problems.append(Problem(self.rel(folder), "folder is missing"))
+            return strings
+        for path in sorted(folder.glob("*.yaml")):
+            data = self.yaml(path)
+            if not isinstance(data, dict):
+                if data is not None:
+                    self.problems.append(Problem(self.rel(path), "must be a mapping of names to texts"))
+                continue
+            for key, value in _flatten(data, path.stem).items():
+                if not isinstance(value, str) or not value.strip():
+                    self.problems.append(Problem(self.rel(path), f"{key}: must be a non-empty text"))
+                else:
+                    strings[key] = value
+        return strings
+
+
+def _flatten(data: dict[str, Any], prefix: str) -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for key, value in data.items():
+        name = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _read_language(reader: _Reader, folder: Path) -> LanguagePack | None:
+    info = reader.model(folder / "language.yaml", LanguageInfo)
+    exercises: dict[str, Exercise] = {}
+    files: dict[str, str] = {}
+    for path in sorted((folder / "exercises").glob("*.yaml")):
+        exercise = reader.model(path, Exercise)
+        if exercise is None:
+            continue
+        if exercise.id != path.stem:
+            reader.problems.append(Problem(reader.rel(path), f"id {exercise.id!r} differs from the file name"))
+        if exercise.id in exercises:
+            reader.problems.append(Problem(reader.rel(path), f"duplicate exercise id {exercise.id!r}"))
+        exercises[exercise.id] = exercise
+        files[f"exercise:{exercise.id}"] = reader.rel(path)
+    checkin = reader.model(folder / "checkin.yaml", CheckIn)
+    help_card = reader.model(folder / "help.yaml", Help)
+    followups = reader.model(folder / "followups.yaml", FollowUps)
+    words = reader.model(folder / "words.yaml", Words)
+    ui = reader.ui(folder / "ui")
+    for name in ("checkin", "help", "followups", "words", "language"):
+        files[name] = reader.rel(folder / f"{name}.yaml")
+    if info is None or checkin is None or help_card is None or followups is None or words is None:
+        return None
+    if info.code != folder.name:
+        reader.problems.append(Problem(files["language"], f"code {info.code!r} differs from the folder name"))
+    return LanguagePack(info, exercises, checkin, help_card, followups, words, ui, files)
+
+
+def read_library(root: Path) -> tuple[dict[str, LanguagePack], list[Problem]]:
+    """Read every language folder under root; return the packs that loaded and every problem found."""
+    reader = _Reader(root)
+    packs: dict[str, LanguagePack] = {}
+    if not root.is_dir():
+        return packs, [Problem(str(root), "content folder is missing")]
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and (p / "language.yaml").exists()):
+        pack = _read_language(reader, folder)
+        if pack is not None:
+            packs[folder.name] = pack
+    if BASE_LANGUAGE not in packs and not any(p.file.startswith(BASE_LANGUAGE) for p in reader.problems):
+        reader.problems.append(Problem(str(root), f"the base language {BASE_LANGUAGE!r} is missing"))
+    return packs, reader.problems
+
+
+def load_packs(root: Path) -> dict[str, LanguagePack]:
+    """Load the library for serving: any problem stops start-up with the first one named."""
+    packs, problems = read_library(root)
+    if problems:
+        more = f" (and {len(problems) - 1} more: run `python -m bot content check`)" if len(problems) > 1 else ""
+        raise ContentError(f"{problems[0]}{more}")
+    return packs
+
+
+__all__ = ["BASE_LANGUAGE", "STAGE_ORDER", "LanguagePack", "Problem", "load_packs", "read_library"]

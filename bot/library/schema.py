@@ -1,0 +1,133 @@
+"""The shape of the content library, one pydantic model per file kind."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,23}$"
+BUTTON_MAX = 20  # WhatsApp reply-button title
+ROW_TITLE_MAX = 24  # WhatsApp list-row title
+ROW_DESCRIPTION_MAX = 72
+TEXT_MAX = 4096
+
+
+class Stage(StrEnum):
+    SELF = "self"
+    RELATIONSHIP = "relationship"
+    LEADERSHIP = "leadership"
+    ORGANISATION = "organisation"
+    COMMUNITY = "community"
+
+
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+
+
+class LiloStep(StrEnum):
+    LOOKING_BACK = "looking back"
+    LOOKING_IN = "looking in"
+    LOOKING_OUT = "looking out"
+    LOOKING_FORWARD = "looking forward"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Step(Strict):
+    text: str = Field(min_length=1, max_length=TEXT_MAX)
+    ask: Literal["none", "text", "choice"] = "none"
+    choices: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _choices_match_ask(self) -> Step:
+        if self.ask == "choice" and not 2 <= len(self.choices) <= 6:
+            raise ValueError("a choice step needs 2 to 6 choices")
+        if self.ask != "choice" and self.choices:
+            raise ValueError("choices given but ask is not 'choice'")
+        return self
+
+
+class Exercise(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    stage: Stage
+    order: int = Field(ge=1, le=99)
+    lilo_step: LiloStep
+    minutes: int = Field(ge=2, le=5)
+    title: str = Field(min_length=1, max_length=ROW_TITLE_MAX)
+    summary: str = Field(min_length=1, max_length=ROW_DESCRIPTION_MAX)
+    steps: tuple[Step, ...] = Field(min_length=3, max_length=6)
+    closing: str = Field(min_length=1, max_length=TEXT_MAX)
+
+
+class Mood(Strict):
+    value: int = Field(ge=1, le=5)
+    emoji: str = Field(min_length=1, max_length=4)
+    label: str = Field(min_length=1)
+    reply: str = Field(min_length=1, max_length=TEXT_MAX)
+
+    @property
+    def button(self) -> str:
+        return f"{self.emoji} {self.label}"
+
+
+class CheckIn(Strict):
+    prompt: str = Field(min_length=1, max_length=TEXT_MAX)
+    moods: tuple[Mood, ...] = Field(min_length=5, max_length=5)
+    note_prompt: str = Field(min_length=1, max_length=TEXT_MAX)
+    note_saved: str = Field(min_length=1, max_length=TEXT_MAX)
+    low_streak: str = Field(min_length=1, max_length=TEXT_MAX)
+    grounding_exercise: str = Field(pattern=ID_PATTERN)
+
+    @model_validator(mode="after")
+    def _moods_one_to_five(self) -> CheckIn:
+        if sorted(m.value for m in self.moods) != [1, 2, 3, 4, 5]:
+            raise ValueError("moods must have the values 1, 2, 3, 4 and 5 once each")
+        return self
+
+
+class Service(Strict):
+    name: str = Field(min_length=1)
+    contact: str = Field(min_length=1)
+    note: str = ""
+
+
+class Help(Strict):
+    card: str = Field(min_length=1, max_length=TEXT_MAX)
+    overdose: str = Field(min_length=1, max_length=TEXT_MAX)
+    services_title: str = Field(min_length=1)
+    no_services: str = Field(min_length=1)
+    # Filled in by a deployment; never invented by the project.
+    services: tuple[Service, ...] = ()
+
+
+class FollowUpStep(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    day: int = Field(ge=0, le=365)
+    hour: int = Field(ge=0, le=23)
+    exercise: str | None = Field(default=None, pattern=ID_PATTERN)
+    text: str = Field(min_length=1, max_length=TEXT_MAX)
+
+
+class FollowUps(Strict):
+    steps: tuple[FollowUpStep, ...] = ()
+
+
+class StigmaWord(Strict):
+    word: str = Field(min_length=1)
+    instead: str = Field(min_length=1)
+
+
+class Words(Strict):
+    """Per-language word lists that translators extend: stigma lint, crisis phrases, typed commands."""
+
+    stigma: tuple[StigmaWord, ...] = ()
+    crisis: tuple[str, ...] = ()
+    commands: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
+class LanguageInfo(Strict):
+    code: str = Field(pattern=r"^[a-z]{2,3}$")
+    name: str = Field(min_length=1, max_length=BUTTON_MAX)

@@ -1,0 +1,1 @@
+"""SQLite storage: the connection, numbered migrations, field encryption and one repository per aggregate."""

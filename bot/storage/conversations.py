@@ -1,0 +1,52 @@
+"""Where each person is in a conversation, so a restart resumes mid-exercise."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.storage.contacts import to_ts
+from bot.storage.crypto import Vault
+from bot.storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    state: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def feature(self) -> str | None:
+        return self.state.split(".", 1)[0] if self.state else None
+
+
+class Conversations:
+    def __init__(self, db: Database, vault: Vault) -> None:
+        self.db = db
+        self.vault = vault
+
+    async def get(self, contact_id: int) -> Conversation:
+        async with self.db.tx() as conn, conn.execute(
+            "SELECT state, data FROM conversations WHERE contact_id = ?", (contact_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return Conversation()
+        data = json.loads(self.vault.decrypt(row["data"])) if row["data"] else {}
+        return Conversation(row["state"], data)
+
+    async def set(self, contact_id: int, state: str, data: dict[str, Any], now: datetime) -> None:
+        blob = self.vault.encrypt(json.dumps(data)) if data else None
+        async with self.db.tx() as conn:
+            await conn.execute(
+                "INSERT INTO conversations (contact_id, state, data, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (contact_id) DO UPDATE SET state = excluded.state, data = excluded.data,"
+                " updated_at = excluded.updated_at",
+                (contact_id, state, blob, to_ts(now)),
+            )
+
+    async def clear(self, contact_id: int) -> None:
+        async with self.db.tx() as conn:
+            await conn.execute("DELETE FROM conversations WHERE contact_id = ?", (contact_id,))

@@ -1,0 +1,122 @@
+"""One aiosqlite connection with the pragmas we rely on, migrations, and online backup."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from bot.errors import CompanionError
+
+log = logging.getLogger(__name__)
+
+
+class StorageError(CompanionError):
+    """The database cannot be opened, migrated or backed up."""
+
+
+def migration_scripts() -> list[tuple[int, str]]:
+    """(number, SQL) of every migration shipped in bot/storage/migrations, in order."""
+    folder = resources.files("bot.storage").joinpath("migrations")
+    scripts = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            scripts.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(scripts)
+
+
+class Database:
+    """The single connection; `tx()` serialises statements so coroutines never share a transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def connect(self) -> None:
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"DATABASE_PATH: cannot open {self.path.name}: {exc}") from exc
+        self._conn.row_factory = aiosqlite.Row
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "secure_delete=ON", "busy_timeout=5000",
+                       "synchronous=NORMAL"):
+            await self._conn.execute(f"PRAGMA {pragma}")
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise StorageError("database is not connected")
+        return self._conn
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the block in one transaction, committed on success and rolled back on error."""
+        async with self._lock:
+            conn = self.conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    async def checkpoint(self) -> None:
+        """Fold the WAL into the main file and truncate it, so deleted pages leave no copy behind."""
+        async with self._lock:
+            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def version(self) -> int:
+        async with self.conn.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> list[int]:
+        """Apply every migration newer than PRAGMA user_version; return the numbers applied."""
+        applied = []
+        current = await self.version()
+        for number, sql in migration_scripts():
+            if number <= current:
+                continue
+            async with self._lock:
+                try:
+                    await self.conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+                except sqlite3.Error as exc:
+                    await self.conn.execute("ROLLBACK") if self.conn.in_transaction else None
+                    raise StorageError(f"migration {number:04d} failed: {exc}") from exc
+            applied.append(number)
+            log.info("applied migration %04d", number)
+        return applied
+
+    async def backup(self, target: Path) -> None:
+        """Copy the live database to target with SQLite's online backup (safe while running)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".partial")
+        tmp.unlink(missing_ok=True)
+        try:
+            async with self._lock:
+                dest = await aiosqlite.connect(tmp)
+                try:
+                    await self.conn.backup(dest)
+                finally:
+                    await dest.close()
+            tmp.replace(target)
+        except (sqlite3.Error, OSError) as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageError(f"backup to {target.name} failed: {exc}") from exc

@@ -1,0 +1,33 @@
+"""The Store: the database plus one repository per aggregate, built once and passed around."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.storage.checkins import CheckIns
+from bot.storage.completions import Completions
+from bot.storage.contacts import Contacts
+from bot.storage.conversations import Conversations
+from bot.storage.crypto import Vault
+from bot.storage.db import Database
+
+
+class Store:
+    def __init__(self, db: Database, vault: Vault) -> None:
+        self.db = db
+        self.vault = vault
+        self.contacts = Contacts(db, vault)
+        self.conversations = Conversations(db, vault)
+        self.checkins = CheckIns(db, vault)
+        self.completions = Completions(db, vault)
+
+    @classmethod
+    async def open(cls, path: Path, secret: str, *, migrate: bool = True) -> Store:
+        db = Database(path)
+        await db.connect()
+        if migrate:
+            await db.migrate()
+        return cls(db, Vault(secret))
+
+    async def close(self) -> None:
+        await self.db.close()

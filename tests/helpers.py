@@ -1,0 +1,66 @@
+"""Test builders: a Chat that talks to the real engine the way a person would."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from bot.core.engine import Engine
+from bot.core.messages import Address, Choice, Incoming, Reply
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+TEST_KEY = "test-key-" + "k" * 40
+
+
+class Chat:
+    """One person talking to the engine; remembers the choices of the last reply that had any."""
+
+    def __init__(self, engine: Engine, name: str = "ana", channel: str = "console") -> None:
+        self.engine = engine
+        self.address = Address(channel, name)
+        self.replies: list[Reply] = []
+        self.choices: tuple[Choice, ...] = ()
+
+    async def _do(self, incoming: Incoming) -> list[Reply]:
+        self.replies = await self.engine.handle(incoming)
+        for reply in self.replies:
+            if reply.choices:
+                self.choices = reply.choices
+        return self.replies
+
+    async def send(self, text: str) -> list[Reply]:
+        return await self._do(Incoming.from_text(self.address, text))
+
+    async def press(self, label: str) -> list[Reply]:
+        """Press the choice whose label contains `label` (case-insensitive)."""
+        matches = sorted((c for c in self.choices if label.lower() in c.label.lower()), key=lambda c: len(c.label))
+        assert matches, f"no choice like {label!r} in {[c.label for c in self.choices]}"
+        return await self._do(Incoming.pressed(self.address, matches[0].key))
+
+    async def press_key(self, key: str) -> list[Reply]:
+        return await self._do(Incoming.pressed(self.address, key))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r.text for r in self.replies)
+
+    async def consent(self, keep_notes: bool = False, language: str = "English") -> None:
+        await self.send("/start")
+        await self.press(language)
+        await self.press("agree")
+        await self.press("Keep my notes" if keep_notes else "No notes")
+
+
+def rows(db_path: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+    """Read the database file directly, as an outsider with the file would."""
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def person_rows(db_path: Path) -> int:
+    """Rows in every table except bookkeeping ones: what the database holds about people."""
+    with sqlite3.connect(db_path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return sum(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables  # noqa: S608
+                   if not t.startswith("sqlite_"))

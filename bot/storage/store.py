@@ -10,6 +10,7 @@ from bot.storage.contacts import Contacts
 from bot.storage.conversations import Conversations
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
+from bot.storage.deliveries import Deliveries
 
 
 class Store:
@@ -20,6 +21,7 @@ class Store:
         self.conversations = Conversations(db, vault)
         self.checkins = CheckIns(db, vault)
         self.completions = Completions(db, vault)
+        self.deliveries = Deliveries(db, vault)
 
     @classmethod
     async def open(cls, path: Path, secret: str, *, migrate: bool = True) -> Store:

@@ -7,7 +7,7 @@ from tests.helpers import Chat, person_rows
 
 async def test_nothing_is_stored_before_consent(services: Services, chat: Chat) -> None:
     await chat.send("/start")
-    assert [c.label for c in chat.choices][0] == "English"
+    assert next(c.label for c in chat.choices) == "English"
     await chat.press("English")
     assert "privacy" in chat.text
     await chat.send("/checkin")

@@ -24,6 +24,7 @@ class Privacy(Feature):
             return [Reply(turn.t("privacy.nothing_stored"))]
         if command == "stop":
             await turn.store.contacts.update(contact.id, status=ContactStatus.STOPPED)
+            await turn.store.deliveries.cancel_pending(contact.id, "stopped", turn.now())
             return [Reply(turn.t("privacy.stopped"))]
         if command == "mydata":
             return await self._export(turn)

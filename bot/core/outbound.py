@@ -44,6 +44,6 @@ class Outgoing:
 class Sender(Protocol):
     channel: str
 
-    async def send(self, outgoing: Outgoing) -> None:
-        """Deliver or raise Unreachable / RetryLater."""
+    async def send(self, outgoing: Outgoing) -> str | None:
+        """Deliver and return the platform's message id (if any), or raise Unreachable / RetryLater."""
         ...

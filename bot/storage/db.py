@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -106,10 +107,10 @@ class Database:
 
     async def backup(self, target: Path) -> None:
         """Copy the live database to target with SQLite's online backup (safe while running)."""
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(target.name + ".partial")
-        tmp.unlink(missing_ok=True)
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.unlink(missing_ok=True)
             async with self._lock:
                 dest = await aiosqlite.connect(tmp)
                 try:
@@ -118,5 +119,6 @@ class Database:
                     await dest.close()
             tmp.replace(target)
         except (sqlite3.Error, OSError) as exc:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
             raise StorageError(f"backup to {target.name} failed: {exc}") from exc

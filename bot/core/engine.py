@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from bot.core.clock import Clock
 from bot.core.features.base import Feature, Turn
+from bot.core.flood import FloodGuard, Verdict
 from bot.core.i18n import Library
 from bot.core.messages import Address, Choice, Incoming, Reply
 from bot.errors import BadInput, StaleChoice
@@ -37,12 +38,18 @@ class Engine:
         self.default_language = default_language if library.supports(default_language) else "en"
         self.default_timezone = default_timezone
         self._locks: weakref.WeakValueDictionary[Address, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.flood = FloodGuard()
 
     def has_command(self, command: str) -> bool:
         return command in self.by_command
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one Incoming. Never raises: bad input gets a kind answer and changes nothing."""
+        verdict = self.flood.check(incoming.sender, self.clock.now())
+        if verdict is Verdict.DROP:
+            return []
+        if verdict is Verdict.WARN:
+            return [Reply(self.library.text(self._hint(incoming), "errors.too_fast"))]
         lock = self._locks.get(incoming.sender)
         if lock is None:
             lock = self._locks[incoming.sender] = asyncio.Lock()
@@ -51,8 +58,11 @@ class Engine:
                 return await self._handle(incoming)
             except Exception:
                 log.exception("unhandled error while answering a %s update", incoming.sender.channel)
-                language = incoming.language_hint if self.library.supports(incoming.language_hint) else "en"
-                return [Reply(self.library.text(language or "en", "errors.internal"))]
+                return [Reply(self.library.text(self._hint(incoming), "errors.internal"))]
+
+    def _hint(self, incoming: Incoming) -> str:
+        hint = incoming.language_hint
+        return hint if hint and self.library.supports(hint) else self.default_language
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         turn = await self._turn(incoming)
@@ -74,9 +84,7 @@ class Engine:
     async def _turn(self, incoming: Incoming) -> Turn:
         contact = await self.store.contacts.find(incoming.sender)
         if contact is None:
-            hint = incoming.language_hint
-            language = hint if hint and self.library.supports(hint) else self.default_language
-            return Turn(self, incoming, None, Conversation(), language)
+            return Turn(self, incoming, None, Conversation(), self._hint(incoming))
         await self.store.contacts.touch(contact.id, self.clock.now())
         if contact.status == ContactStatus.BLOCKED:
             await self.store.contacts.update(contact.id, status=ContactStatus.ACTIVE)

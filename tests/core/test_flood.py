@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from bot.app import Services
+from bot.core.clock import FakeClock
+from tests.helpers import Chat
+
+
+async def test_a_flood_gets_one_notice_then_silence_then_service_again(services: Services, clock: FakeClock) -> None:
+    chat = Chat(services.engine)
+    await chat.consent()
+    answered = []
+    for _ in range(40):
+        answered.append(await chat.send("hello"))
+        clock.advance(seconds=1)
+    notices = [r for r in answered if r and "pause" in r[0].text]
+    assert len(notices) == 1
+    assert answered[-1] == []
+    clock.advance(minutes=3)
+    replies = await chat.send("/menu")
+    assert replies and replies[0].choices
+
+
+async def test_a_flood_from_one_person_does_not_silence_another(services: Services) -> None:
+    ana, ben = Chat(services.engine, "ana"), Chat(services.engine, "ben")
+    for _ in range(35):
+        await ana.send("/help")
+    assert await ben.send("/help")

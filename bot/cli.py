@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.config import Settings, load_settings
 from bot.errors import CompanionError
+from bot.storage.db import Database
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -33,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("migrate", help="apply migrations")
     backup = db.add_parser("backup", help="online backup of the live database")
     backup.add_argument("file", type=Path)
+    db.add_parser("rotate-key", help="re-encrypt every protected field under a new DATA_KEY (NEW_DATA_KEY)")
     return parser
 
 
@@ -80,8 +82,6 @@ async def _content(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _db(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.db import Database
-
     db = Database(settings.database_path)
     await db.connect()
     try:
@@ -92,9 +92,42 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
             await db.migrate()
             await db.backup(args.file)
             print(f"backup written to {args.file}")
+        elif args.action == "rotate-key":
+            await db.migrate()
+            await _rotate(db, settings)
     finally:
         await db.close()
     return 0
+
+
+async def _rotate(db: Database, settings: Settings) -> None:
+    """Rotate to NEW_DATA_KEY, or to a generated key when the key lives in secret.key."""
+    import os
+    import secrets
+
+    from bot.config import MIN_KEY_LENGTH
+    from bot.storage.crypto import Vault
+    from bot.storage.rotation import rotate_key
+
+    new_secret = os.environ.get("NEW_DATA_KEY", "")
+    if settings.data_key is not None and not new_secret:
+        raise CompanionError("NEW_DATA_KEY: set it to the new secret (DATA_KEY comes from the environment)")
+    if new_secret and len(new_secret) < MIN_KEY_LENGTH:
+        raise CompanionError(f"NEW_DATA_KEY: must be at least {MIN_KEY_LENGTH} characters")
+    old_secret = settings.secret()
+    new_secret = new_secret or secrets.token_urlsafe(48)
+    pending = settings.key_file.with_name("secret.key.new")
+    if settings.data_key is None:
+        fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(new_secret + "\n")
+    report = await rotate_key(db, Vault(old_secret), Vault(new_secret))
+    if settings.data_key is None:
+        pending.replace(settings.key_file)
+        where = f"{settings.key_file.name} now holds the new key"
+    else:
+        where = "now set DATA_KEY to the value of NEW_DATA_KEY before the next start"
+    print(f"re-encrypted {report.fields} field(s) and {report.lookups} look-up hash(es); {where}")
 
 
 HANDLERS: dict[str, Handler] = {"run": _run, "console": _console, "content": _content, "db": _db}

@@ -66,8 +66,8 @@ async def test_rotate_key_kept_in_secret_key_file_replaces_the_file(tmp_path: Pa
     env = {**os.environ, "DATABASE_PATH": str(db), "CONTENT_DIR": str(CONTENT)}
     env.pop("DATA_KEY", None)
     env.pop("NEW_DATA_KEY", None)
-    subprocess.run([sys.executable, "-m", "bot", "db", "migrate"], env=env, cwd=ROOT, timeout=60, check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, "-m", "bot", "console"], env=env, cwd=ROOT, timeout=60, check=True,
+                   capture_output=True, input=b"")
     key_file = tmp_path / "secret.key"
     old = key_file.read_text()
     assert key_file.stat().st_mode & 0o777 == 0o600

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Sequence
+from datetime import timedelta
 
 from bot.core.clock import Clock
 from bot.core.features.base import Feature, Turn
@@ -20,6 +21,8 @@ from bot.storage.store import Store
 log = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 4096
+# last_seen_at serves the WhatsApp 24-hour window and activity counts; a minute is precise enough.
+SEEN_PRECISION = timedelta(minutes=1)
 # The order of the main menu; entries appear only for features that are registered.
 MENU_ORDER = ("checkin", "reflect", "journey", "mood", "support", "remind", "help", "mydata", "cohorts")
 # What someone who has not consented may use; everything else leads to /start.
@@ -85,7 +88,9 @@ class Engine:
         contact = await self.store.contacts.find(incoming.sender)
         if contact is None:
             return Turn(self, incoming, None, Conversation(), self._hint(incoming))
-        await self.store.contacts.touch(contact.id, self.clock.now())
+        now = self.clock.now()
+        if now - contact.last_seen_at >= SEEN_PRECISION:
+            await self.store.contacts.touch(contact.id, now)
         if contact.status == ContactStatus.BLOCKED:
             await self.store.contacts.update(contact.id, status=ContactStatus.ACTIVE)
         conversation = await self.store.conversations.get(contact.id)

@@ -26,42 +26,32 @@ class CheckIns:
         self.vault = vault
 
     async def add(self, contact_id: int, mood: int, at: datetime) -> int:
-        async with self.db.tx() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO checkins (contact_id, at, mood) VALUES (?, ?, ?)", (contact_id, to_ts(at), mood)
-            )
-            new_id = cursor.lastrowid
-            await cursor.close()
-        assert new_id is not None
-        return new_id
+        return await self.db.insert(
+            "INSERT INTO checkins (contact_id, at, mood) VALUES (?, ?, ?)", (contact_id, to_ts(at), mood)
+        )
 
     async def set_note(self, contact_id: int, checkin_id: int, note: str) -> bool:
         """Attach a note to the person's own check-in; False when it no longer exists."""
-        async with self.db.tx() as conn:
-            cursor = await conn.execute(
-                "UPDATE checkins SET note = ? WHERE id = ? AND contact_id = ?",
-                (self.vault.encrypt(note[:MAX_NOTE_CHARS]), checkin_id, contact_id),
-            )
-            changed = cursor.rowcount
-            await cursor.close()
+        changed = await self.db.execute(
+            "UPDATE checkins SET note = ? WHERE id = ? AND contact_id = ?",
+            (self.vault.encrypt(note[:MAX_NOTE_CHARS]), checkin_id, contact_id),
+        )
         return changed == 1
 
     async def since(self, contact_id: int, since: datetime) -> list[CheckInRecord]:
         """The person's check-ins from `since` on, oldest first."""
-        async with self.db.tx() as conn, conn.execute(
+        rows = await self.db.fetchall(
             "SELECT id, at, mood, note FROM checkins WHERE contact_id = ? AND at >= ? ORDER BY at, id",
             (contact_id, to_ts(since)),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [CheckInRecord(r["id"], from_ts(r["at"]), r["mood"], self.vault.decrypt_optional(r["note"]))
                 for r in rows]
 
     async def latest(self, contact_id: int, count: int) -> list[CheckInRecord]:
         """The person's last `count` check-ins, newest first."""
-        async with self.db.tx() as conn, conn.execute(
+        rows = await self.db.fetchall(
             "SELECT id, at, mood, note FROM checkins WHERE contact_id = ? ORDER BY at DESC, id DESC LIMIT ?",
             (contact_id, count),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [CheckInRecord(r["id"], from_ts(r["at"]), r["mood"], self.vault.decrypt_optional(r["note"]))
                 for r in rows]

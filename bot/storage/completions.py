@@ -27,18 +27,16 @@ class Completions:
     async def add(self, contact_id: int, exercise_id: str, stage: str, at: datetime,
                   answers: list[str] | None) -> None:
         blob = self.vault.encrypt(json.dumps(answers)) if answers else None
-        async with self.db.tx() as conn:
-            await conn.execute(
-                "INSERT INTO completions (contact_id, exercise_id, stage, at, answers) VALUES (?, ?, ?, ?, ?)",
-                (contact_id, exercise_id, stage, to_ts(at), blob),
-            )
+        await self.db.execute(
+            "INSERT INTO completions (contact_id, exercise_id, stage, at, answers) VALUES (?, ?, ?, ?, ?)",
+            (contact_id, exercise_id, stage, to_ts(at), blob),
+        )
 
     async def for_contact(self, contact_id: int) -> list[CompletionRecord]:
-        async with self.db.tx() as conn, conn.execute(
+        rows = await self.db.fetchall(
             "SELECT exercise_id, stage, at, answers FROM completions WHERE contact_id = ? ORDER BY at, id",
             (contact_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [
             CompletionRecord(r["exercise_id"], r["stage"], from_ts(r["at"]),
                              json.loads(self.vault.decrypt(r["answers"])) if r["answers"] else None)

@@ -68,30 +68,22 @@ class Contacts:
         )
 
     async def find(self, address: Address) -> Contact | None:
-        async with self.db.tx() as conn, conn.execute(
-            "SELECT * FROM contacts WHERE lookup = ?", (self.lookup_key(address),)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self.db.fetchone("SELECT * FROM contacts WHERE lookup = ?", (self.lookup_key(address),))
         return self._row(row) if row else None
 
     async def get(self, contact_id: int) -> Contact | None:
-        async with self.db.tx() as conn, conn.execute(
-            "SELECT * FROM contacts WHERE id = ?", (contact_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self.db.fetchone("SELECT * FROM contacts WHERE id = ?", (contact_id,))
         return self._row(row) if row else None
 
     async def create(self, address: Address, language: str, timezone: str, now: datetime) -> Contact:
         """Record a person at the moment they consent; the first row that names them."""
-        async with self.db.tx() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO contacts (lookup, channel, address, language, timezone, consented_at, last_seen_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (lookup) DO UPDATE SET status = 'active', last_seen_at = excluded.last_seen_at",
-                (self.lookup_key(address), address.channel, self.vault.encrypt(address.id), language, timezone,
-                 to_ts(now), to_ts(now)),
-            )
-            await cursor.close()
+        await self.db.execute(
+            "INSERT INTO contacts (lookup, channel, address, language, timezone, consented_at, last_seen_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (lookup) DO UPDATE SET status = 'active', last_seen_at = excluded.last_seen_at",
+            (self.lookup_key(address), address.channel, self.vault.encrypt(address.id), language, timezone,
+             to_ts(now), to_ts(now)),
+        )
         contact = await self.find(address)
         assert contact is not None
         return contact
@@ -102,12 +94,10 @@ class Contacts:
             raise ValueError(f"cannot update {sorted(unknown)}")
         assignments = ", ".join(f"{name} = ?" for name in fields)
         values = [str(v) if isinstance(v, StrEnum) else v for v in fields.values()]
-        async with self.db.tx() as conn:
-            await conn.execute(f"UPDATE contacts SET {assignments} WHERE id = ?", (*values, contact_id))  # noqa: S608
+        await self.db.execute(f"UPDATE contacts SET {assignments} WHERE id = ?", (*values, contact_id))  # noqa: S608
 
     async def touch(self, contact_id: int, now: datetime) -> None:
-        async with self.db.tx() as conn:
-            await conn.execute("UPDATE contacts SET last_seen_at = ? WHERE id = ?", (to_ts(now), contact_id))
+        await self.db.execute("UPDATE contacts SET last_seen_at = ? WHERE id = ?", (to_ts(now), contact_id))
 
     async def references(self, contact_id: int) -> dict[str, int]:
         """Count rows in every table that refers to this contact (found through foreign keys)."""
@@ -125,8 +115,7 @@ class Contacts:
     async def forget(self, contact_id: int) -> dict[str, int]:
         """Delete the contact and, by cascade, every row about them; return what was deleted."""
         counts = await self.references(contact_id)
-        async with self.db.tx() as conn:
-            await conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
+        await self.db.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
         await self.db.checkpoint()
         return {"contacts": 1, **counts}
 

@@ -28,10 +28,7 @@ class Conversations:
         self.vault = vault
 
     async def get(self, contact_id: int) -> Conversation:
-        async with self.db.tx() as conn, conn.execute(
-            "SELECT state, data FROM conversations WHERE contact_id = ?", (contact_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self.db.fetchone("SELECT state, data FROM conversations WHERE contact_id = ?", (contact_id,))
         if row is None:
             return Conversation()
         data = json.loads(self.vault.decrypt(row["data"])) if row["data"] else {}
@@ -39,14 +36,12 @@ class Conversations:
 
     async def set(self, contact_id: int, state: str, data: dict[str, Any], now: datetime) -> None:
         blob = self.vault.encrypt(json.dumps(data)) if data else None
-        async with self.db.tx() as conn:
-            await conn.execute(
-                "INSERT INTO conversations (contact_id, state, data, updated_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (contact_id) DO UPDATE SET state = excluded.state, data = excluded.data,"
-                " updated_at = excluded.updated_at",
-                (contact_id, state, blob, to_ts(now)),
-            )
+        await self.db.execute(
+            "INSERT INTO conversations (contact_id, state, data, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (contact_id) DO UPDATE SET state = excluded.state, data = excluded.data,"
+            " updated_at = excluded.updated_at",
+            (contact_id, state, blob, to_ts(now)),
+        )
 
     async def clear(self, contact_id: int) -> None:
-        async with self.db.tx() as conn:
-            await conn.execute("DELETE FROM conversations WHERE contact_id = ?", (contact_id,))
+        await self.db.execute("DELETE FROM conversations WHERE contact_id = ?", (contact_id,))

@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -77,6 +78,32 @@ class Database:
                 raise
             else:
                 await conn.execute("COMMIT")
+
+    # Single statements need no explicit transaction: each is atomic on its own, and one thread hop is
+    # much cheaper than BEGIN / statement / fetch / COMMIT. The lock keeps them out of a running tx().
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self._lock:
+            rows = await self.conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._lock:
+            return list(await self.conn.execute_fetchall(sql, params))
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement; return the number of rows it changed."""
+        async with self._lock:
+            cursor = await self.conn.execute(sql, params)
+        return cursor.rowcount
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one INSERT; return the new row id."""
+        async with self._lock:
+            row_id = await self.conn.execute_insert(sql, params)
+        if row_id is None:
+            raise StorageError("insert returned no row id")
+        return int(row_id[0])
 
     async def checkpoint(self) -> None:
         """Fold the WAL into the main file and truncate it, so deleted pages leave no copy behind."""

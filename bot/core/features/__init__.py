@@ -8,6 +8,7 @@ from bot.core.features.help import Help
 from bot.core.features.journey import JourneyFeature
 from bot.core.features.language import Language
 from bot.core.features.menu import Menu
+from bot.core.features.mood import Mood
 from bot.core.features.onboarding import Onboarding
 from bot.core.features.privacy import Privacy
 from bot.core.features.reflect import Reflect
@@ -23,4 +24,5 @@ def all_features() -> list[Feature]:
         CheckIn(),
         Reflect(),
         JourneyFeature(),
+        Mood(),
     ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bot.charts import StageBox, journey_picture
 from bot.core.features.base import Feature, Turn
 from bot.core.features.reflect import load_journey
-from bot.core.messages import Choice, Reply
+from bot.core.messages import Choice, Image, Reply
 
 
 class JourneyFeature(Feature):
@@ -25,7 +26,10 @@ class JourneyFeature(Feature):
                                 done=len(progress.done), total=progress.total))
         text = turn.t("journey.title") + "\n\n" + "\n".join(lines) + "\n\n" + turn.t(
             "journey.footer", stage=turn.t(f"stages.{journey.current}"))
+        boxes = [StageBox(turn.t(f"stages.{p.stage}"), len(p.done), p.total, p.stage == journey.current)
+                 for p in journey.stages]
+        png = await journey_picture(boxes, turn.t("journey.picture_title"))
         return [Reply(text, (
             Choice("menu:reflect", turn.t("menu.btn_reflect")),
             Choice("menu:menu", turn.t("menu.btn_menu")),
-        ))]
+        ), image=Image(png, turn.t("journey.picture_title")))]

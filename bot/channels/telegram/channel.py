@@ -171,8 +171,8 @@ class TelegramChannel:
         if query is None:
             return
         chat = query.message.chat if query.message is not None else None
-        if chat is None or chat.type != ChatType.PRIVATE:
-            await self._answer(query)
+        if chat is None or chat.type != ChatType.PRIVATE or chat.id != query.from_user.id:
+            await self._answer(query)  # a private chat's buttons are its owner's alone
             return
         address = chat_address(chat.id)
         hint = language_hint(query.from_user)

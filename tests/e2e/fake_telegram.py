@@ -124,7 +124,8 @@ class FakeTelegram:
 
     def text_update(self, chat_id: int, text: str, *, chat_type: str = "private",
                     language_code: str = "en") -> dict[str, Any]:
-        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}] if text.startswith("/") else []
+        command = text.split()[0] if text.startswith("/") else ""
+        entities = [{"type": "bot_command", "offset": 0, "length": len(command)}] if command else []
         return {"message": self._message(chat_id, chat_type, language_code, text=text, entities=entities)}
 
     def sticker_update(self, chat_id: int) -> dict[str, Any]:
@@ -369,6 +370,13 @@ class Person:
     async def press_data(self, data: str, message_id: int) -> list[Sent]:
         update = self.fake.callback_update(self.chat_id, data, message_id, language_code=self.language_code)
         return await self._do(update)
+
+    async def consent(self, language: str = "English") -> None:
+        """/start, a language, "I agree", no notes: the shortest way in."""
+        await self.send("/start")
+        await self.press(language)
+        await self.press("agree")
+        await self.press("No notes")
 
     @property
     def chat(self) -> list[Sent]:

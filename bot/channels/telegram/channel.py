@@ -25,6 +25,7 @@ from bot.channels.telegram.webhook import webhook_route
 from bot.config import Settings
 from bot.core import callbacks
 from bot.core.messages import Address, Incoming, Reply
+from bot.core.outbound import Sender
 from bot.errors import ConfigError
 from bot.storage.contacts import ContactStatus
 
@@ -93,7 +94,7 @@ class TelegramChannel:
         self.webhook_url = services.settings.telegram_webhook_url
         self.application = build_application(services.settings)
         self.bot = self.application.bot
-        self.sender = TelegramSender(self.bot, self.store.vault.callback_key)
+        self.sender: Sender = TelegramSender(self.bot, self.store.vault.callback_key)
         self._add_handlers()
 
     def _add_handlers(self) -> None:
@@ -138,6 +139,7 @@ class TelegramChannel:
         if app.running:
             await app.stop()
         await app.shutdown()
+        await self.bot.shutdown()  # closes the HTTP client even when start() failed half-way
 
     async def _on_text(self, update: Update, context: Context) -> None:
         message = update.effective_message

@@ -17,13 +17,6 @@ def keys(services: Services, person: Person, sent: Sent) -> list[str]:
     return [key for key in found if key is not None]
 
 
-async def consent(person: Person) -> None:
-    await person.send("/start")
-    await person.press("English")
-    await person.press("agree")
-    await person.press("No notes")
-
-
 async def finish_reflection(services: Services, person: Person) -> None:
     """Answer each step the way it asks: Next, a first choice, or a typed answer."""
     for _ in range(12):
@@ -42,7 +35,7 @@ async def finish_reflection(services: Services, person: Person) -> None:
 async def test_start_checkin_reflect_forget(services: Services, fake: FakeTelegram, person: Person) -> None:
     db = services.settings.database_path
     welcome = (await person.send("/start"))[0]
-    assert [label for label, _ in welcome.buttons][0] == "English"
+    assert welcome.buttons[0][0] == "English"
     privacy = (await person.press("English"))[0]
     assert "privacy" in privacy.text
     assert welcome.markup is None, "the pressed keyboard is taken away"
@@ -73,7 +66,7 @@ async def test_start_checkin_reflect_forget(services: Services, fake: FakeTelegr
 
 
 async def test_step_by_step_exercise_moves_on_in_place(services: Services, person: Person) -> None:
-    await consent(person)
+    await person.consent()
     await person.send("/reflect")
     await person.press("Start")
     step = person.last
@@ -84,7 +77,7 @@ async def test_step_by_step_exercise_moves_on_in_place(services: Services, perso
 
 
 async def test_a_pressed_keyboard_is_removed_when_the_answer_is_new_messages(person: Person) -> None:
-    await consent(person)
+    await person.consent()
     question = (await person.send("/checkin"))[0]
     replies = await person.press("Okay")
     assert question.markup is None and question.edits == 1
@@ -93,7 +86,7 @@ async def test_a_pressed_keyboard_is_removed_when_the_answer_is_new_messages(per
 
 async def test_forged_callback_changes_nothing_and_is_answered(services: Services, fake: FakeTelegram,
                                                                person: Person) -> None:
-    await consent(person)
+    await person.consent()
     menu = person.last
     forged = callbacks.sign(b"not the bot's key" * 2, Address("telegram", str(person.chat_id)), "privacy:forget:yes")
     replies = await person.press_data(forged, menu.message_id)
@@ -106,7 +99,7 @@ async def test_forged_callback_changes_nothing_and_is_answered(services: Service
 
 async def test_button_pressed_by_someone_else_is_refused(services: Services, fake: FakeTelegram,
                                                          person: Person) -> None:
-    await consent(person)
+    await person.consent()
     await person.send("/forget")
     confirm = person.last
     data = next(d for label, d in confirm.buttons if "Yes" in label)

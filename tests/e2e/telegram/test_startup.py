@@ -43,4 +43,5 @@ async def test_a_token_the_server_refuses_is_a_clear_config_error(services: Serv
 async def test_polling_removes_a_webhook_left_from_webhook_mode(fake: FakeTelegram, telegram: TelegramChannel) -> None:
     assert fake.calls_of("deleteWebhook")
     assert fake.calls_of("setWebhook") == []
+    await fake.wait_for(lambda: fake.calls_of("getUpdates"))
     assert fake.calls_of("getUpdates")[0].params["allowed_updates"] == ["message", "callback_query"]

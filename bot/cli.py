@@ -137,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines show request URLs, bot token included
     try:
         settings = load_settings()
         return asyncio.run(HANDLERS[args.command](args, settings))

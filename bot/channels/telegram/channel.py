@@ -1,0 +1,256 @@
+"""The Telegram channel: a PTB Application whose updates become Incomings and whose Replies become messages.
+
+Long polling by default; with TELEGRAM_WEBHOOK_URL set, Telegram pushes updates to /telegram/webhook on the
+shared web server instead (PTB's custom-webhook pattern: no Updater, updates go straight to the queue).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Sequence
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any
+
+from starlette.routing import BaseRoute
+from telegram import CallbackQuery, Message, Update, User
+from telegram.constants import ChatType
+from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.channels.telegram.commands import publish_commands
+from bot.channels.telegram.render import deliver, keyboard, parts
+from bot.channels.telegram.sender import CHANNEL, TelegramSender, signer
+from bot.channels.telegram.webhook import webhook_route
+from bot.config import Settings
+from bot.core import callbacks
+from bot.core.messages import Address, Incoming, Reply
+from bot.core.outbound import Sender
+from bot.errors import ConfigError
+from bot.storage.contacts import ContactStatus
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+Context = ContextTypes.DEFAULT_TYPE
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+CONCURRENT_UPDATES = 32  # the engine serialises each person's updates; different people run side by side
+REPLY_ATTEMPTS = 3  # someone is waiting: ride out a 429 or a network blip twice before giving up
+BOOTSTRAP_RETRIES = 3
+# Presses that only move a step-by-step exercise on replace the pressed message instead of adding one.
+IN_PLACE_PREFIXES = ("reflect:next:", "reflect:skip:")
+
+
+def file_url(base_url: str) -> str:
+    """Bot API servers serve files under /file/bot<token> beside /bot<token>."""
+    head, separator, tail = base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}" if separator else base_url
+
+
+def language_hint(user: User | None) -> str | None:
+    """The person's app language ('pt-br' → 'pt'), a hint until they choose one."""
+    code = user.language_code if user is not None else None
+    return code.split("-", 1)[0].lower() if code else None
+
+
+def chat_address(chat_id: int) -> Address:
+    return Address(CHANNEL, str(chat_id))
+
+
+def build_application(settings: Settings) -> TelegramApp:
+    """A PTB Application from settings: token, Bot API URL, PTB's rate limiter, no job queue (we schedule)."""
+    if settings.telegram_bot_token is None:
+        raise ConfigError("TELEGRAM_BOT_TOKEN: not set")
+    builder = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .rate_limiter(AIORateLimiter())
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .job_queue(None)
+    )
+    if settings.telegram_base_url:
+        builder = builder.base_url(settings.telegram_base_url).base_file_url(file_url(settings.telegram_base_url))
+    if settings.telegram_webhook_url:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+def _polling_failed(exc: TelegramError) -> None:
+    """PTB retries polling with growing pauses after this; just say so, without the details."""
+    log.warning("polling the Bot API failed (%s); retrying", type(exc).__name__)
+
+
+class TelegramChannel:
+    name = CHANNEL
+
+    def __init__(self, services: Services) -> None:
+        self.engine = services.engine
+        self.store = services.store
+        self.library = services.library
+        self.webhook_url = services.settings.telegram_webhook_url
+        self.application = build_application(services.settings)
+        self.bot = self.application.bot
+        self.sender: Sender = TelegramSender(self.bot, self.store.vault.callback_key)
+        self._add_handlers()
+
+    def _add_handlers(self) -> None:
+        app = self.application
+        message = filters.UpdateType.MESSAGE  # not edits: an edited message must not act twice
+        app.add_handler(CallbackQueryHandler(self._on_callback))
+        app.add_handler(MessageHandler(message & filters.ChatType.PRIVATE & filters.TEXT, self._on_text))
+        app.add_handler(MessageHandler(message & filters.ChatType.PRIVATE, self._on_other))
+        app.add_handler(MessageHandler(message & filters.ChatType.GROUPS & filters.COMMAND, self._on_group))
+        app.add_error_handler(self._on_error)
+
+    def routes(self) -> list[BaseRoute]:
+        if not self.webhook_url:
+            return []
+        return [webhook_route(self.application, self.store.vault.webhook_secret)]
+
+    async def start(self) -> None:
+        app = self.application
+        try:
+            await app.initialize()
+        except InvalidToken:
+            raise ConfigError("TELEGRAM_BOT_TOKEN: the Bot API does not accept this token") from None
+        except NetworkError as exc:
+            raise ConfigError(f"TELEGRAM_BASE_URL: cannot reach the Bot API ({type(exc).__name__})") from None
+        await publish_commands(self.bot, self.engine)
+        if self.webhook_url:
+            try:
+                await self.bot.set_webhook(self.webhook_url, secret_token=self.store.vault.webhook_secret,
+                                           allowed_updates=ALLOWED_UPDATES)
+            except TelegramError as exc:
+                raise ConfigError(f"TELEGRAM_WEBHOOK_URL: Telegram refused it ({exc.message})") from None
+        elif app.updater is not None:
+            await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=BOOTSTRAP_RETRIES,
+                                            error_callback=_polling_failed)
+        await app.start()
+        log.info("telegram channel running (%s)", "webhook" if self.webhook_url else "long polling")
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        await self.bot.shutdown()  # closes the HTTP client even when start() failed half-way
+
+    async def _on_text(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        address = chat_address(message.chat_id)
+        replies = await self.engine.handle(Incoming.from_text(address, message.text, language_hint(message.from_user)))
+        await self._reply(address, replies)
+
+    async def _on_other(self, update: Update, context: Context) -> None:
+        """Stickers, photos, voice notes: we read text only, and keep nothing of what was sent."""
+        message = update.effective_message
+        if message is None:
+            return
+        address = chat_address(message.chat_id)
+        text = await self._text_for(address, language_hint(message.from_user), "telegram.only_text")
+        await self._reply(address, [Reply(text)])
+
+    async def _on_group(self, update: Update, context: Context) -> None:
+        """Groups get one polite line and nothing is stored: the companion talks one to one."""
+        message = update.effective_message
+        if message is None:
+            return
+        language = language_hint(message.from_user)
+        language = language if self.library.supports(language) else self.engine.default_language
+        text = self.library.text(language or self.engine.default_language, "telegram.private_only")
+        await self._reply(chat_address(message.chat_id), [Reply(text)])
+
+    async def _on_callback(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        chat = query.message.chat if query.message is not None else None
+        if chat is None or chat.type != ChatType.PRIVATE or chat.id != query.from_user.id:
+            await self._answer(query)  # a private chat's buttons are its owner's alone
+            return
+        address = chat_address(chat.id)
+        hint = language_hint(query.from_user)
+        key = callbacks.verify(self.store.vault.callback_key, address, query.data or "")
+        if key is None:
+            log.info("ignored a button press whose data does not verify")
+            await self._answer(query, await self._text_for(address, hint, "telegram.button_expired"))
+            return
+        try:
+            replies = await self.engine.handle(Incoming.pressed(address, key, hint))
+        finally:
+            await self._answer(query)
+        if not await self._edit_in_place(query, address, key, replies):
+            await self._clear_keyboard(query)
+            await self._reply(address, replies)
+
+    async def _reply(self, address: Address, replies: Sequence[Reply]) -> None:
+        try:
+            await deliver(self.bot, int(address.id), replies, signer(self.store.vault.callback_key, address),
+                          attempts=REPLY_ATTEMPTS)
+        except Forbidden:
+            await self._mark_blocked(address)
+
+    async def _answer(self, query: CallbackQuery, text: str | None = None) -> None:
+        """Every press is answered, or the person's app shows a spinner."""
+        try:
+            await self.bot.answer_callback_query(query.id, text, rate_limit_args=REPLY_ATTEMPTS - 1)
+        except TelegramError as exc:
+            log.info("could not answer a button press (%s)", type(exc).__name__)
+
+    async def _edit_in_place(self, query: CallbackQuery, address: Address, key: str, replies: Sequence[Reply]) -> bool:
+        """Replace the pressed message with the next step when the answer is one plain text that fits."""
+        message = query.message
+        if not key.startswith(IN_PLACE_PREFIXES) or len(replies) != 1 or not isinstance(message, Message):
+            return False
+        calls = parts(replies[0])
+        if message.text is None or len(calls) != 1 or calls[0].kind != "text":
+            return False
+        markup = keyboard(replies[0].choices, signer(self.store.vault.callback_key, address))
+        try:
+            await self.bot.edit_message_text(calls[0].text, chat_id=message.chat_id, message_id=message.message_id,
+                                             reply_markup=markup, rate_limit_args=REPLY_ATTEMPTS - 1)
+        except Forbidden:
+            await self._mark_blocked(address)
+        except TelegramError as exc:
+            log.info("could not edit a step in place (%s); sending it instead", type(exc).__name__)
+            return False
+        return True
+
+    async def _clear_keyboard(self, query: CallbackQuery) -> None:
+        """Take the buttons off a pressed message so old choices do not linger in the chat."""
+        message = query.message
+        if not isinstance(message, Message) or message.reply_markup is None:
+            return
+        with suppress(TelegramError):
+            await self.bot.edit_message_reply_markup(chat_id=message.chat_id, message_id=message.message_id,
+                                                     reply_markup=None, rate_limit_args=REPLY_ATTEMPTS - 1)
+
+    async def _text_for(self, address: Address, hint: str | None, key: str) -> str:
+        contact = await self.store.contacts.find(address)
+        if contact is not None:
+            language = contact.language
+        else:
+            language = hint if hint is not None and self.library.supports(hint) else self.engine.default_language
+        return self.library.text(language, key)
+
+    async def _mark_blocked(self, address: Address) -> None:
+        """403: the person blocked the bot. Nothing proactive goes to them until they write again."""
+        contact = await self.store.contacts.find(address)
+        if contact is not None and contact.status == ContactStatus.ACTIVE:
+            await self.store.contacts.update(contact.id, status=ContactStatus.BLOCKED)
+        log.info("a reply was refused with 403; the contact is marked blocked")
+
+    async def _on_error(self, update: object, context: Context) -> None:
+        """The one error handler at the edge: the kind of update and of error, never text or ids."""
+        error = context.error
+        kind = "callback" if isinstance(update, Update) and update.callback_query else "message"
+        frames = "".join(traceback.format_tb(error.__traceback__)) if error is not None else ""
+        log.error("failed while handling a Telegram %s update: %s\n%s", kind, type(error).__name__, frames)

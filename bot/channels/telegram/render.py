@@ -1,0 +1,150 @@
+"""Turn core Replies into Bot API calls within Telegram's limits, for replies and proactive messages alike."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any, Literal, TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram.error import BadRequest, NetworkError
+from telegram.ext import ExtBot
+
+from bot.core.messages import Choice, Reply
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_BYTES = 64
+FIRST_BACKOFF_SECONDS = 0.5
+PICTURE_NAME = "picture.png"
+
+T = TypeVar("T")
+Signer = Callable[[str], str]
+Bot = ExtBot[Any]
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units: an emoji outside the BMP counts twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fit(text: str, limit: int) -> int:
+    """The longest prefix of text (in characters) that stays within limit UTF-16 units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split text into parts of at most limit units, at a paragraph, line or word break when there is one."""
+    parts: list[str] = []
+    rest = text.strip()
+    while utf16_len(rest) > limit:
+        cut = _fit(rest, limit)
+        for separator in ("\n\n", "\n", " "):
+            at = rest.rfind(separator, 0, cut)
+            if at > 0:
+                cut = at
+                break
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def keyboard(choices: Sequence[Choice], sign: Signer) -> InlineKeyboardMarkup | None:
+    """One button per row (labels stay whole on small phones); each carries signed callback data."""
+    rows = []
+    for choice in choices:
+        data = sign(choice.key)
+        if len(data.encode()) > MAX_CALLBACK_BYTES:
+            log.error("choice key of %s bytes does not fit in callback data; button left out", len(choice.key))
+            continue
+        rows.append([InlineKeyboardButton(choice.label, callback_data=data)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One Bot API call: a text message, a photo or a document (with a caption)."""
+
+    kind: Literal["text", "photo", "document"]
+    text: str
+    data: bytes = b""
+    filename: str = ""
+
+
+def parts(reply: Reply) -> list[Part]:
+    """The calls for one Reply. A short text rides as the caption of its picture or file."""
+    text = reply.text.strip()
+    media: list[Part] = []
+    if reply.image is not None:
+        media.append(Part("photo", reply.image.caption.strip(), reply.image.png, PICTURE_NAME))
+    if reply.document is not None:
+        media.append(Part("document", "", reply.document.data, reply.document.filename))
+    if media and not media[0].text and utf16_len(text) <= MAX_CAPTION:
+        media[0], text = replace(media[0], text=text), ""
+    calls = [Part("text", chunk) for chunk in split_text(text)]
+    for item in media:
+        head, *overflow = split_text(item.text, MAX_CAPTION) or [""]
+        calls.append(replace(item, text=head))
+        calls += [Part("text", chunk) for chunk in overflow]
+    if not calls and reply.choices:
+        calls.append(Part("text", "…"))
+    return calls
+
+
+async def send_part(bot: Bot, chat_id: int, part: Part, markup: InlineKeyboardMarkup | None, *,
+                    silent: bool, rate_retries: int | None) -> Message:
+    caption = part.text or None
+    if part.kind == "photo":
+        return await bot.send_photo(chat_id, InputFile(part.data, filename=part.filename), caption=caption,
+                                    reply_markup=markup, disable_notification=silent, rate_limit_args=rate_retries)
+    if part.kind == "document":
+        return await bot.send_document(chat_id, InputFile(part.data, filename=part.filename), caption=caption,
+                                       reply_markup=markup, disable_notification=silent,
+                                       rate_limit_args=rate_retries)
+    return await bot.send_message(chat_id, part.text, reply_markup=markup, disable_notification=silent,
+                                  rate_limit_args=rate_retries)
+
+
+async def with_network_retries(call: Callable[[], Awaitable[T]], attempts: int) -> T:
+    """Retry a call after network errors with doubling pauses; a rejected request is never retried."""
+    delay = FIRST_BACKOFF_SECONDS
+    for _ in range(attempts - 1):
+        try:
+            return await call()
+        except BadRequest:
+            raise
+        except NetworkError as exc:
+            log.info("network error talking to the Bot API (%s); retrying in %.1fs", type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+            delay *= 2
+    return await call()
+
+
+async def deliver(bot: Bot, chat_id: int, replies: Sequence[Reply], sign: Signer, *, silent: bool = False,
+                  attempts: int = 1) -> Message | None:
+    """Send every Reply in order, the keyboard on each Reply's last message; return the last message sent.
+
+    `attempts` > 1 (interactive replies, someone is waiting) also lets the rate limiter wait out a 429 that
+    many times; proactive sends use 1 and leave retrying to the outbox.
+    """
+    rate_retries = attempts - 1 or None
+    last: Message | None = None
+    for reply in replies:
+        calls = parts(reply)
+        for index, part in enumerate(calls):
+            markup = keyboard(reply.choices, sign) if index == len(calls) - 1 else None
+            send = partial(send_part, bot, chat_id, part, markup, silent=silent, rate_retries=rate_retries)
+            last = await with_network_retries(send, attempts)
+    return last

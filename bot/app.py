@@ -74,6 +74,10 @@ async def run_console(settings: Settings, name: str) -> None:
 async def open_channels(services: Services) -> list[Channel]:
     """Build every channel that settings configure (imports are lazy: unused platforms cost nothing)."""
     channels: list[Channel] = []
+    if services.settings.whatsapp_enabled:
+        from bot.channels.whatsapp import open_whatsapp
+
+        channels.append(open_whatsapp(services))
     return channels
 
 

@@ -22,9 +22,10 @@ from bot.channels.whatsapp import WEBHOOK_PATH, WhatsAppChannel, open_whatsapp
 from bot.channels.whatsapp.webhook import SIGNATURE_HEADER, sign_body
 from bot.config import Settings, load_settings
 from bot.core.clock import FakeClock
+from bot.core.messages import Address
 from bot.web import build_app, build_server
 from tests.fakes.graph_api import FakeGraph
-from tests.helpers import CONTENT, TEST_KEY
+from tests.helpers import CONTENT, TEST_KEY, rows
 
 PHONE_NUMBER_ID = "106540352242922"
 APP_SECRET = "app-secret-for-tests"
@@ -93,6 +94,23 @@ def statuses(*items: tuple[str, str], recipient: str = "16505551234", error_code
                                "error_data": {"details": "Message Undeliverable."}}]
         found.append(item)
     return envelope({"statuses": found})
+
+
+async def sent_delivery(services: Services, provider_id: str, wa_id: str = "16505551234") -> int:
+    """An outbox row the dispatcher has sent with this platform message id (marked directly)."""
+    now = services.clock.now()
+    contact = await services.store.contacts.create(Address("whatsapp", wa_id), "en", "UTC", now)
+    delivery_id = await services.store.deliveries.enqueue(contact.id, "reminder", provider_id, now, {}, now)
+    assert delivery_id is not None
+    async with services.store.db.tx() as conn:
+        await conn.execute("UPDATE deliveries SET status = 'sent', provider_id = ? WHERE id = ?",
+                           (provider_id, delivery_id))
+    return delivery_id
+
+
+def receipt(services: Services, delivery_id: int) -> object:
+    [(value,)] = rows(services.settings.database_path, "SELECT receipt FROM deliveries WHERE id = ?", delivery_id)
+    return value
 
 
 def whatsapp_settings(tmp_path: Path, base_url: str, **overrides: Any) -> Settings:

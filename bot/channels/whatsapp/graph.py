@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import warnings
 from dataclasses import dataclass
 
 import httpx
@@ -70,11 +69,12 @@ def delivery_error(exc: Exception) -> DeliveryError:
 
 
 def template_language(code: str) -> TemplateLanguage:
-    """Meta's locale code (`en`, `pt_BR`, …) as pywa's enum; unknown codes are a configuration error."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        language = TemplateLanguage(code)
-    if language.value != code:
+    """Meta's locale code (`en`, `pt_BR`, …) as pywa's enum; unknown codes are a configuration error.
+
+    Looked up by value: pywa 4.5's own lookup of an unknown code raises TypeError.
+    """
+    language = next((member for member in TemplateLanguage if member.value == code), None)
+    if language is None:
         raise ConfigError(f"WHATSAPP_TEMPLATE_LANGUAGES: {code!r} is not a WhatsApp template language code")
     return language
 

@@ -199,6 +199,12 @@ class Phone:
             option["id"], option["title"])
         return await self._send(content)
 
+    async def consent(self, keep_notes: bool = False) -> None:
+        await self.say("start")
+        await self.tap("English")
+        await self.tap("agree")
+        await self.tap("Keep my notes" if keep_notes else "No notes")
+
     @property
     def text(self) -> str:
         """Every body of the messages received since the last action, joined."""

@@ -131,20 +131,19 @@ class WhatsAppChannel:
         if message.kind in SILENT_KINDS:
             return
         if message.kind == "button" and (held := self.messenger.held.pop(address)):
-            await self._touch(address)
-            await self.messenger.deliver(address, held, await self._language(address))
+            await self.messenger.deliver(address, held, await self._touch(address))
             return
         incoming = self._incoming(address, message)
         if incoming is None:
-            await self._touch(address)
-            language = await self._language(address)
-            await self.messenger.deliver(address, [Reply(self.engine.library.text(language, "whatsapp.only_text"))],
-                                         language)
+            language = await self._touch(address)
+            only_text = Reply(self.engine.library.text(language, "whatsapp.only_text"))
+            await self.messenger.deliver(address, [only_text], language)
             return
         replies = await self.engine.handle(incoming)
-        if await self.store.contacts.find(address) is None:
+        contact = await self.store.contacts.find(address)
+        if contact is None:
             self.messenger.forget(address)
-        await self.messenger.deliver(address, replies, await self._language(address))
+        await self.messenger.deliver(address, replies, contact.language if contact else self.engine.default_language)
 
     def _incoming(self, address: Address, message: InboundMessage) -> Incoming | None:
         """The Incoming for text and pressed choices; None for what the bot cannot read."""
@@ -159,15 +158,13 @@ class WhatsAppChannel:
             return Incoming.pressed(address, key or STALE_KEY)
         return None
 
-    async def _language(self, address: Address) -> str:
+    async def _touch(self, address: Address) -> str:
+        """Record a message the engine did not see (it opens the 24-hour window too); return the language."""
         contact = await self.store.contacts.find(address)
-        return contact.language if contact else self.engine.default_language
-
-    async def _touch(self, address: Address) -> None:
-        """Record a message the engine did not see: it opens the 24-hour window all the same."""
-        contact = await self.store.contacts.find(address)
-        if contact is not None:
-            await self.store.contacts.touch(contact.id, self.clock.now())
+        if contact is None:
+            return self.engine.default_language
+        await self.store.contacts.touch(contact.id, self.clock.now())
+        return contact.language
 
     async def _record(self, statuses: list[StatusUpdate]) -> None:
         """Apply status webhooks to the outbox rows they belong to (unknown message ids are ignored)."""

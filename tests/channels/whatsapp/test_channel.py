@@ -30,9 +30,7 @@ async def test_verification_echoes_the_challenge_only_for_the_right_token(rig: R
 
 async def test_missing_or_wrong_signature_gets_403_and_changes_nothing(rig: Rig) -> None:
     phone = rig.phone()
-    await phone.say("start")
-    await phone.tap("English")
-    await phone.tap("agree")
+    await phone.consent()
     rows, sent = person_rows(rig.services.settings.database_path), len(rig.graph.sent)
     for signature in (None, "", "sha256=" + "0" * 64, "sha1=abc", "garbage"):
         response = await rig.post(inbound(phone.wa_id, text("checkin")), signature=signature)
@@ -81,10 +79,7 @@ async def test_pictures_and_voice_notes_get_a_kind_text_only_answer(rig: Rig) ->
 
 async def test_forged_or_foreign_button_ids_are_refused_kindly(rig: Rig) -> None:
     phone = rig.phone()
-    await phone.say("start")
-    await phone.tap("English")
-    await phone.tap("agree")
-    await phone.tap("No notes")
+    await phone.consent()
     other = Address("whatsapp", "254799999999")
     foreign = callbacks.sign(rig.services.store.vault.callback_key, other, "start:notes:on")
     for option_id in (foreign, "1start:notes:on.AAAAAAAA", "start:notes:on"):
@@ -96,10 +91,7 @@ async def test_forged_or_foreign_button_ids_are_refused_kindly(rig: Rig) -> None
 
 async def test_stop_typed_in_capitals_wins_over_a_running_checkin(rig: Rig) -> None:
     phone = rig.phone()
-    await phone.say("start")
-    await phone.tap("English")
-    await phone.tap("agree")
-    await phone.tap("No notes")
+    await phone.consent()
     await phone.say("checkin")
     await phone.say("STOP")
     contact = await rig.services.store.contacts.find(Address("whatsapp", phone.recipient))

@@ -16,10 +16,7 @@ REMINDER = Reply("A moment for yourself? A check-in takes one tap.", (Choice("me
 
 async def consented(rig: Rig) -> tuple[Phone, Contact]:
     phone = rig.phone()
-    await phone.say("start")
-    await phone.tap("English")
-    await phone.tap("agree")
-    await phone.tap("No notes")
+    await phone.consent()
     contact = await rig.services.store.contacts.find(Address("whatsapp", phone.recipient))
     assert contact is not None
     return phone, contact

@@ -77,10 +77,7 @@ async def test_consent_checkin_reflection_export_and_forget(rig: Rig, caplog: py
 
 async def test_typed_words_work_as_commands_on_whatsapp(rig: Rig) -> None:
     phone = rig.phone()
-    await phone.say("start")
-    await phone.tap("English")
-    await phone.tap("agree")
-    await phone.tap("No notes")
+    await phone.consent()
     await phone.say("Check in")
     assert len(phone.options()) == 5
     await phone.say("menu")

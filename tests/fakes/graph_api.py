@@ -26,6 +26,7 @@ class FakeGraph:
     uploads: list[Upload] = field(default_factory=list)
     errors: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    tokens: set[str] = field(default_factory=set)
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
@@ -61,6 +62,7 @@ class FakeGraph:
 
     async def _messages(self, request: web.Request) -> web.Response:
         self.paths.append(request.path)
+        self.tokens.add(request.headers.get("Authorization", ""))
         body = await request.json()
         if self.errors:
             status, error = self.errors.pop(0)

@@ -7,6 +7,7 @@ from bot.channels.whatsapp.webhook import sign_body
 from bot.core import callbacks
 from bot.core.messages import Address
 from tests.fakes.whatsapp import (
+    APP_SECRET,
     VERIFY_TOKEN,
     Rig,
     button_reply,
@@ -44,6 +45,14 @@ async def test_a_forged_payload_signed_with_another_secret_is_refused(rig: Rig) 
     forged = sign_body(b"not-the-app-secret", json.dumps(payload).encode())
     assert (await rig.post(payload, signature=forged)).status_code == 403
     assert rig.graph.sent == []
+
+
+async def test_signed_but_malformed_bodies_get_400_and_change_nothing(rig: Rig) -> None:
+    body = b"{not json"
+    headers = {"X-Hub-Signature-256": sign_body(APP_SECRET.encode(), body)}
+    response = await rig.http.post(WEBHOOK_PATH, content=body, headers=headers)
+    assert response.status_code == 400
+    assert rig.graph.sent == [] and person_rows(rig.services.settings.database_path) == 0
 
 
 async def test_meta_retries_of_the_same_message_are_answered_once(rig: Rig) -> None:

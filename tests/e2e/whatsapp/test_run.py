@@ -60,6 +60,8 @@ async def test_python_m_bot_run_serves_whatsapp(tmp_path: Path, graph: FakeGraph
             assert (await http.post(WEBHOOK_PATH, content=body, headers=signed)).status_code == 200
             [answer] = await graph.wait_for(1)
             assert answer["to"] == "254700000777" and answer["type"] == "interactive"
+            assert graph.tokens == {"Bearer token"}
+            assert graph.paths[0].endswith(f"/{PHONE_NUMBER_ID}/messages")
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), STOP_SECONDS)

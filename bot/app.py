@@ -78,6 +78,10 @@ async def open_channels(services: Services) -> list[Channel]:
         from bot.channels.telegram import TelegramChannel
 
         channels.append(TelegramChannel(services))
+    if services.settings.whatsapp_enabled:
+        from bot.channels.whatsapp import open_whatsapp
+
+        channels.append(open_whatsapp(services))
     return channels
 
 

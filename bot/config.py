@@ -16,6 +16,8 @@ from bot.errors import ConfigError
 log = logging.getLogger(__name__)
 
 GRAPH_API = "https://graph.facebook.com"
+# Meta's template locale for each content language, unless WHATSAPP_TEMPLATE_LANGUAGES says otherwise.
+TEMPLATE_LOCALES = {"en": "en", "sw": "sw", "fr": "fr", "es": "es", "pt": "pt_BR"}
 MIN_KEY_LENGTH = 32
 
 
@@ -37,6 +39,8 @@ class Settings(BaseSettings):
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_api_base_url: str = GRAPH_API
+    whatsapp_template_name: str = "companion_nudge"
+    whatsapp_template_languages: str = ""
 
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
@@ -70,6 +74,28 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError(f"must start with http:// or https://, got {value!r}")
         return value
+
+    @field_validator("whatsapp_template_name")
+    @classmethod
+    def _template_name(cls, value: str) -> str:
+        if not value or not all(c.islower() or c.isdigit() or c == "_" for c in value):
+            raise ValueError(f"a template name has lowercase letters, digits and _ only, got {value!r}")
+        return value
+
+    @field_validator("whatsapp_template_languages")
+    @classmethod
+    def _template_languages(cls, value: str) -> str:
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            language, sep, locale = pair.partition("=")
+            if not sep or not language.strip().isalpha() or not locale.strip():
+                raise ValueError(f"expected pairs like 'en=en_US,pt=pt_BR', got {pair!r}")
+        return value
+
+    @property
+    def whatsapp_template_locales(self) -> dict[str, str]:
+        """Our language code -> Meta's template locale code (defaults overridden by the setting)."""
+        pairs = (p.partition("=") for p in self.whatsapp_template_languages.split(",") if p.strip())
+        return TEMPLATE_LOCALES | {language.strip().lower(): locale.strip() for language, _, locale in pairs}
 
     @property
     def telegram_enabled(self) -> bool:

@@ -87,3 +87,24 @@ class Deliveries:
         ) as cursor:
             row = await cursor.fetchone()
         return self.row(row) if row else None
+
+    async def record_status(self, provider_id: str, status: str, reason: str | None, now: datetime) -> int | None:
+        """Apply a platform receipt (sent, delivered, read, failed) to the row with this message id.
+
+        Receipts arrive out of order, so one only replaces a lower one (none < sent < delivered < read < failed):
+        a late "sent" never overwrites "read". A failure also fails the row with its reason (for
+        `schedule list --why`). Return the contact id of the row changed, or None.
+        """
+        ranks = ("sent", "delivered", "read", "failed")
+        if status not in ranks:
+            raise ValueError(f"unknown receipt {status!r}")
+        async with self.db.tx() as conn, conn.execute(
+            "UPDATE deliveries SET receipt = ?, updated_at = ?,"
+            " status = CASE WHEN ? = 'failed' THEN 'failed' ELSE status END,"
+            " reason = CASE WHEN ? = 'failed' THEN ? ELSE reason END"
+            " WHERE provider_id = ? AND CASE receipt WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3"
+            " WHEN 'failed' THEN 4 ELSE 0 END < ? RETURNING contact_id",
+            (status, to_ts(now), status, status, reason, provider_id, ranks.index(status) + 1),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else None

@@ -1,0 +1,4 @@
+-- The furthest platform receipt seen for a sent message (WhatsApp status webhooks): sent < delivered < read,
+-- and failed ends it. Webhooks arrive out of order, so a late "sent" never overwrites a later receipt.
+
+ALTER TABLE deliveries ADD COLUMN receipt TEXT CHECK (receipt IN ('sent', 'delivered', 'read', 'failed'));

@@ -1,0 +1,3 @@
+from tests.fakes.whatsapp import graph, rig
+
+__all__ = ["graph", "rig"]

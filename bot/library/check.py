@@ -215,7 +215,8 @@ def _same_shape(file: str, base: Exercise, other: Exercise) -> Iterator[Problem]
 
 def _exercises_against_base(pack: LanguagePack, base: LanguagePack) -> Iterator[Problem]:
     for exercise_id in sorted(base.exercises.keys() - pack.exercises.keys()):
-        yield Problem(f"{pack.folder}/exercises/{exercise_id}.yaml", "missing: English has this exercise")
+        if f"exercise:{exercise_id}" not in pack.files:  # a file that failed its schema is reported already
+            yield Problem(f"{pack.folder}/exercises/{exercise_id}.yaml", "missing: English has this exercise")
     for exercise_id in sorted(pack.exercises.keys() - base.exercises.keys()):
         yield Problem(pack.files[f"exercise:{exercise_id}"], "extra: English has no exercise with this id")
     for exercise_id in sorted(base.exercises.keys() & pack.exercises.keys()):

@@ -58,6 +58,7 @@ async def _console(args: argparse.Namespace, settings: Settings) -> int:
 async def _content(args: argparse.Namespace, settings: Settings) -> int:
     from bot.library.check import check_library
     from bot.library.loader import read_library
+    from bot.library.schema import STAGE_ORDER
 
     if args.action == "check":
         problems = check_library(settings.content_dir)
@@ -72,8 +73,7 @@ async def _content(args: argparse.Namespace, settings: Settings) -> int:
     if problems:
         raise CompanionError(f"{problems[0]} (run `python -m bot content check`)")
     for code, pack in packs.items():
-        for exercise in sorted(pack.exercises.values(), key=lambda e: (list(e.stage.__class__).index(e.stage),
-                                                                        e.order)):
+        for exercise in (e for stage in STAGE_ORDER for e in pack.in_stage(stage)):
             row = {"id": exercise.id, "stage": str(exercise.stage), "language": code,
                    "minutes": exercise.minutes, "title": exercise.title}
             print(json.dumps(row, ensure_ascii=False) if args.json else

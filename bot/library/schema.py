@@ -121,9 +121,11 @@ class StigmaWord(Strict):
 
 
 class Words(Strict):
-    """Per-language word lists that translators extend: stigma lint, crisis phrases, typed commands."""
+    """Per-language word lists that translators extend: stigma lint, lock-screen lint, crisis phrases, commands."""
 
     stigma: tuple[StigmaWord, ...] = ()
+    # Never in the first line of a proactive message: what a lock screen shows must name nothing sensitive.
+    discreet: tuple[str, ...] = ()
     crisis: tuple[str, ...] = ()
     commands: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from bot.core.features.base import Feature
 from bot.core.features.checkin import CheckIn
+from bot.core.features.cohorts import Cohorts
+from bot.core.features.facilitator import Facilitator
 from bot.core.features.help import Help
+from bot.core.features.join import Join
 from bot.core.features.journey import JourneyFeature
 from bot.core.features.language import Language
 from bot.core.features.menu import Menu
 from bot.core.features.onboarding import Onboarding
 from bot.core.features.privacy import Privacy
 from bot.core.features.reflect import Reflect
+from bot.core.features.reminders import Reminders
 
 
 def all_features() -> list[Feature]:
@@ -23,4 +27,8 @@ def all_features() -> list[Feature]:
         CheckIn(),
         Reflect(),
         JourneyFeature(),
+        Reminders(),
+        Facilitator(),
+        Cohorts(),
+        Join(),
     ]

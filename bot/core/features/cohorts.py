@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from bot.charts import qr_png
-from bot.core.engine import Engine
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Image, Reply
 from bot.core.timing import local_now
@@ -19,6 +19,9 @@ from bot.errors import StaleChoice
 from bot.scheduling.followups import sync_cohort
 from bot.storage.cohorts import MAX_NAME_CHARS, Cohort, CohortStatus
 from bot.storage.facilitators import Action
+
+if TYPE_CHECKING:
+    from bot.core.engine import Engine
 
 NAME_STATE = "cohorts.name"
 DATE_STATE = "cohorts.date"

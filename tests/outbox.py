@@ -9,14 +9,18 @@ from pathlib import Path
 
 from bot.app import Services
 from bot.config import Settings, load_settings
-from bot.core.outbound import Outgoing, RetryLater, Unreachable
+from bot.core.outbound import Outgoing, Unreachable
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.render import Renderers
 from tests.helpers import CONTENT, TEST_KEY, Chat
 
 PLAN = """\
 steps:
-  - {id: day-1, day: 1, hour: 10, exercise: here-and-now, text: "A small moment for you today 🌱 How are you doing since the workshop?"}
+  - id: day-1
+    day: 1
+    hour: 10
+    exercise: here-and-now
+    text: "A small moment for you today 🌱 How are you doing since the workshop?"
   - {id: day-3, day: 3, hour: 18, text: "Thinking of you this evening 🌱 One kind word to yourself counts."}
   - {id: day-7, day: 7, hour: 10, exercise: friend-voice, text: "A week already 🌱 Want to try a short reflection?"}
 """
@@ -25,7 +29,7 @@ steps:
 def plan_settings(tmp_path: Path) -> Settings:
     """Settings whose content library is a copy of content/ with a three-step follow-up plan."""
     content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
+    shutil.copytree(CONTENT, content, dirs_exist_ok=True)
     (content / "en" / "followups.yaml").write_text(PLAN, encoding="utf-8")
     return load_settings(_env_file=None, database_path=tmp_path / "companion.db", data_key=TEST_KEY,
                          content_dir=content)

@@ -19,17 +19,21 @@ STALE_AFTER = timedelta(hours=1)
 BATCH = 500
 
 
-def reminder_row(due: DueReminder) -> NewDelivery:
-    day = local_now(due.next_at, due.timezone).date().isoformat()
-    return NewDelivery(due.contact_id, KIND, f"{KIND}:{due.contact_id}:{day}", due.next_at, {"day": day})
+def reminder_row(due: DueReminder, now: datetime) -> NewDelivery | None:
+    """The row for the person's most recent reminder moment, unless that moment is over an hour ago."""
+    moment = next_daily(now - STALE_AFTER - timedelta(seconds=1), due.minute, due.timezone)
+    if moment > now:
+        return None
+    day = local_now(moment, due.timezone).date().isoformat()
+    return NewDelivery(due.contact_id, KIND, f"{KIND}:{due.contact_id}:{day}", moment, {"day": day})
 
 
 async def reminder_tick(store: Store, now: datetime) -> int:
-    """Enqueue every reminder whose time has come and move each setting on to its next day."""
+    """Enqueue every reminder whose time has come and move each setting on to its next moment."""
     added = 0
     while True:
         due = await store.reminders.due(now, BATCH)
-        rows = [reminder_row(item) for item in due if now - item.next_at <= STALE_AFTER]
+        rows = [row for row in (reminder_row(item, now) for item in due) if row is not None]
         added += await store.deliveries.enqueue_many(rows, now)
         await store.reminders.set_next([(item.contact_id, next_daily(now, item.minute, item.timezone))
                                         for item in due])

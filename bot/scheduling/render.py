@@ -21,6 +21,7 @@ from bot.storage.contacts import Contact
 from bot.storage.deliveries import Delivery
 from bot.storage.store import Store
 
+FOLLOWUP_EXPIRES = timedelta(hours=24)  # a follow-up more than a day late (the bot was down) is not sent
 Renderer = Callable[[Delivery, Contact, datetime], Awaitable[tuple[Reply, ...]]]
 
 
@@ -58,6 +59,8 @@ class Renderers:
         return None
 
     async def followup(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
+        if now - delivery.due_at > FOLLOWUP_EXPIRES:
+            raise SkipDelivery("expired")
         step = self._step(contact.language, str(delivery.payload.get("step")))
         if step is None:
             raise SkipDelivery("step_removed")

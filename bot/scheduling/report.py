@@ -17,7 +17,7 @@ REASONS = {
     "date_changed": "the workshop date (or the person's time zone) changed and its new moment had passed",
     "checked_in": "the person had already checked in that day",
     "reminder_off": "the person turned their daily reminder off",
-    "expired": "it was held back (quiet hours, a pause) until its day had passed",
+    "expired": "it could not go in time (the bot was not running, or it was held back) and was too late to send",
     "step_removed": "its step is no longer in the follow-up plan",
     "forgotten": "the person's data was deleted (/forget)",
     "unknown_kind": "no part of the bot knows how to write this kind of message",

@@ -64,6 +64,10 @@ class Scheduling:
         self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await self.idle()
+
+    async def idle(self) -> None:
+        """Wait until the running drain, if any, is done."""
         if self._drain is not None:
             await asyncio.gather(self._drain, return_exceptions=True)
 

@@ -84,3 +84,28 @@ async def new_cohort(chat: Chat, name: str = "Spring group", day: str = "2026-01
 
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+async def member(services: Services, code: str, name: str = "ana") -> Chat:
+    """A consented person who joined the cohort with `code`."""
+    chat = Chat(services.engine, name)
+    await chat.consent()
+    await chat.send(f"/join {code}")
+    return chat
+
+
+async def manage(fay: Chat, button: str, cohort: str = "Spring group") -> None:
+    """Open a cohort from /cohorts and press one of its buttons."""
+    await fay.send("/cohorts")
+    await fay.press(cohort)
+    await fay.press(button)
+
+
+async def remind(chat: Chat, button: str, answer: str) -> None:
+    """Open /remind, press a button, then press the choice (or type the text) `answer`."""
+    await chat.send("/remind")
+    await chat.press(button)
+    if any(answer.lower() in choice.label.lower() for choice in chat.choices):
+        await chat.press(answer)
+    else:
+        await chat.send(answer)

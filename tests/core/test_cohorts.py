@@ -8,7 +8,7 @@ from bot.app import Services
 from bot.config import Settings
 from bot.core.clock import FakeClock
 from tests.helpers import Chat, rows
-from tests.outbox import facilitator, new_cohort, plan_settings
+from tests.outbox import facilitator, manage, member, new_cohort, plan_settings
 
 
 @pytest.fixture
@@ -75,14 +75,10 @@ async def test_cohorts_lists_member_counts_and_only_the_owners_cohorts(services:
 async def test_changing_the_workshop_date_moves_pending_follow_ups(services: Services, clock: FakeClock) -> None:
     fay = await facilitator(services)
     code = await new_cohort(fay)
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {code}")
+    await member(services, code)
     db = services.settings.database_path
     before = rows(db, "SELECT ref, due_at FROM deliveries WHERE status = 'pending' ORDER BY due_at")
-    await fay.send("/cohorts")
-    await fay.press("Spring group")
-    await fay.press("Change date")
+    await manage(fay, "Change date")
     await fay.send("2026-01-20")
     assert "2026-01-20" in fay.text
     after = rows(db, "SELECT ref, due_at FROM deliveries WHERE status = 'pending' ORDER BY due_at")
@@ -94,12 +90,8 @@ async def test_changing_the_workshop_date_moves_pending_follow_ups(services: Ser
 async def test_moving_the_date_earlier_cancels_moments_that_have_passed(services: Services) -> None:
     fay = await facilitator(services)
     code = await new_cohort(fay)
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {code}")
-    await fay.send("/cohorts")
-    await fay.press("Spring group")
-    await fay.press("Change date")
+    await member(services, code)
+    await manage(fay, "Change date")
     await fay.send("2026-01-11")  # day 1 and day 3 are now in the past; day 7 (18 Jan) is not
     db = services.settings.database_path
     assert rows(db, "SELECT ref, status, reason FROM deliveries ORDER BY ref") == [
@@ -109,19 +101,13 @@ async def test_moving_the_date_earlier_cancels_moments_that_have_passed(services
 async def test_closing_a_cohort_cancels_follow_ups_and_the_code(services: Services) -> None:
     fay = await facilitator(services)
     code = await new_cohort(fay)
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {code}")
-    await fay.send("/cohorts")
-    await fay.press("Spring group")
-    await fay.press("Close cohort")
+    await member(services, code)
+    await manage(fay, "Close cohort")
     await fay.press("Yes, close")
     db = services.settings.database_path
     assert rows(db, "SELECT DISTINCT status, reason FROM deliveries") == [("cancelled", "cohort_closed")]
     assert rows(db, "SELECT status FROM cohorts") == [("closed",)]
-    bea = Chat(services.engine, "bea")
-    await bea.consent()
-    await bea.send(f"/join {code}")
+    bea = await member(services, code, "bea")
     assert "closed" in bea.text
     assert rows(db, "SELECT COUNT(*) FROM cohort_members") == [(1,)]
     await fay.press_key("cohorts:closeyes:1")

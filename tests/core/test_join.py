@@ -9,7 +9,7 @@ from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.scheduling.followups import followup_tick
 from tests.helpers import Chat, rows
-from tests.outbox import facilitator, new_cohort, plan_settings
+from tests.outbox import facilitator, member, new_cohort, plan_settings, remind
 
 
 @pytest.fixture
@@ -27,9 +27,7 @@ async def test_members_get_each_step_at_the_hour_of_their_own_zone(services: Ser
     ana, bea = Chat(services.engine, "ana"), Chat(services.engine, "bea")
     await ana.consent()
     await bea.consent()
-    await bea.send("/remind")
-    await bea.press("Time zone")
-    await bea.send("America/Bogota")
+    await remind(bea, "Time zone", "America/Bogota")
     await ana.send(f"/join {code}")
     assert "You're in “Spring group”" in ana.text and "Africa/Nairobi" in ana.text
     await bea.send(f"/join {code}")
@@ -57,9 +55,7 @@ async def test_the_deep_link_joins_after_consent(services: Services) -> None:
 async def test_a_late_joiner_gets_only_the_steps_still_ahead(services: Services, clock: FakeClock) -> None:
     code = await new_cohort(await facilitator(services))
     clock.advance(days=4)
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {code}")
+    await member(services, code)
     assert planned(services.settings.database_path, 2) == [("day-7", "2026-01-22 07:00:00", "pending", None)]
 
 
@@ -83,9 +79,7 @@ async def test_a_person_may_be_in_several_cohorts_and_leave_one(services: Servic
     fay = await facilitator(services)
     first = await new_cohort(fay, name="First")
     second = await new_cohort(fay, name="Second")
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {first}")
+    ana = await member(services, first)
     await ana.send(f"/join {second}")
     await ana.send("/join")
     assert "• First" in ana.text and "• Second" in ana.text
@@ -104,9 +98,7 @@ async def test_a_person_may_be_in_several_cohorts_and_leave_one(services: Servic
 async def test_stop_cancels_follow_ups_and_start_brings_back_those_ahead(services: Services,
                                                                          clock: FakeClock) -> None:
     code = await new_cohort(await facilitator(services))
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {code}")
+    ana = await member(services, code)
     await ana.send("/stop")
     db = services.settings.database_path
     assert {row[2:] for row in planned(db, 2)} == {("cancelled", "stopped")}
@@ -122,12 +114,8 @@ async def test_stop_cancels_follow_ups_and_start_brings_back_those_ahead(service
 
 async def test_forget_removes_membership_and_follow_ups(services: Services) -> None:
     code = await new_cohort(await facilitator(services))
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {code}")
-    await ana.send("/remind")
-    await ana.press("Set a time")
-    await ana.press("20:00")
+    ana = await member(services, code)
+    await remind(ana, "Set a time", "20:00")
     await ana.send("/forget")
     await ana.press("Yes, delete")
     assert "groups you were in: 1" in ana.text
@@ -140,9 +128,7 @@ async def test_forget_removes_membership_and_follow_ups(services: Services) -> N
 async def test_a_facilitator_who_forgets_leaves_the_cohort_to_its_members(services: Services) -> None:
     fay = await facilitator(services)
     code = await new_cohort(fay)
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {code}")
+    await member(services, code)
     await fay.send("/forget")
     await fay.press("Yes, delete")
     db = services.settings.database_path

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from bot.app import Services
 from tests.helpers import Chat, rows
+from tests.outbox import remind
 
 
 async def test_remind_sets_a_daily_time_in_the_persons_zone(services: Services) -> None:
@@ -21,17 +22,13 @@ async def test_remind_sets_a_daily_time_in_the_persons_zone(services: Services) 
 async def test_a_time_inside_quiet_hours_is_refused_and_changes_nothing(services: Services) -> None:
     ana = Chat(services.engine, "ana")
     await ana.consent()
-    await ana.send("/remind")
-    await ana.press("Set a time")
-    await ana.send("23:30")
+    await remind(ana, "Set a time", "23:30")
     assert "falls in your quiet hours (22:00–07:00)" in ana.text
     assert rows(services.settings.database_path, "SELECT COUNT(*) FROM reminder_settings") == [(0,)]
     await ana.send("25:99")
     assert "couldn't read that time" in ana.text
     await ana.send("19:00")
-    await ana.send("/remind")
-    await ana.press("Quiet hours")
-    await ana.send("18:00-08:00")
+    await remind(ana, "Quiet hours", "18:00-08:00")
     assert "falls in your quiet hours (18:00–08:00)" in ana.text
     await ana.press("No quiet hours")
     assert "Quiet hours (no messages from me): none" in ana.text
@@ -40,9 +37,7 @@ async def test_a_time_inside_quiet_hours_is_refused_and_changes_nothing(services
 async def test_turning_the_reminder_off_cancels_one_waiting(services: Services) -> None:
     ana = Chat(services.engine, "ana")
     await ana.consent()
-    await ana.send("/remind")
-    await ana.press("Set a time")
-    await ana.press("20:00")
+    await remind(ana, "Set a time", "20:00")
     await services.store.deliveries.enqueue(1, "reminder", "reminder:1:2026-01-15", services.clock.now(), {},
                                             services.clock.now())
     await ana.press("Turn reminder off")

@@ -9,8 +9,8 @@ from bot.app import Services
 from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.scheduling.followups import followup_tick
-from tests.helpers import Chat, rows
-from tests.outbox import FakeSender, dispatcher, facilitator, new_cohort, plan_settings, utc
+from tests.helpers import rows
+from tests.outbox import FakeSender, dispatcher, facilitator, member, new_cohort, plan_settings, remind, utc
 
 
 @pytest.fixture
@@ -20,9 +20,7 @@ def settings(tmp_path: Path) -> Settings:
 
 async def test_a_follow_up_arrives_at_its_hour_and_starts_its_exercise(services: Services, clock: FakeClock) -> None:
     code = await new_cohort(await facilitator(services))
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {code}")
+    ana = await member(services, code)
     sender = FakeSender()
     clock.set(utc("2026-01-16T06:59:00+00:00"))
     await dispatcher(services, sender).drain()
@@ -38,18 +36,14 @@ async def test_a_follow_up_arrives_at_its_hour_and_starts_its_exercise(services:
 
 async def test_the_text_is_chosen_at_send_time_not_when_planned(services: Services, clock: FakeClock) -> None:
     code = await new_cohort(await facilitator(services))
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {code}")
+    await member(services, code)
     payloads = [d.payload for d in await services.store.deliveries.claim_due(utc("2026-02-01T00:00:00+00:00"), 9)]
     assert payloads == [{"step": "day-1"}, {"step": "day-3"}, {"step": "day-7"}]
 
 
 async def test_a_step_removed_from_the_plan_is_not_sent(services: Services, clock: FakeClock) -> None:
     code = await new_cohort(await facilitator(services))
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {code}")
+    await member(services, code)
     await services.store.deliveries.enqueue(2, "followup", "followup:1:2:gone", clock.now(), {"step": "gone"},
                                             clock.now(), cohort_id=1, ref="gone")
     await dispatcher(services, FakeSender()).drain()
@@ -59,9 +53,7 @@ async def test_a_step_removed_from_the_plan_is_not_sent(services: Services, cloc
 
 async def test_the_tick_plans_members_added_while_the_bot_was_away(services: Services, clock: FakeClock) -> None:
     code = await new_cohort(await facilitator(services))
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {code}")
+    await member(services, code)
     db = services.settings.database_path
     with sqlite3.connect(db) as conn:  # rows lost, e.g. restored from an older backup
         conn.execute("DELETE FROM deliveries")
@@ -75,12 +67,8 @@ async def test_the_tick_plans_members_added_while_the_bot_was_away(services: Ser
 
 async def test_changing_ones_time_zone_moves_ones_follow_ups(services: Services) -> None:
     code = await new_cohort(await facilitator(services))
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {code}")
-    await ana.send("/remind")
-    await ana.press("Time zone")
-    await ana.send("Europe/Paris")
+    ana = await member(services, code)
+    await remind(ana, "Time zone", "Europe/Paris")
     assert "Europe/Paris" in ana.text
     assert rows(services.settings.database_path, "SELECT ref, datetime(due_at, 'unixepoch') FROM deliveries"
                 " ORDER BY due_at") == [("day-1", "2026-01-16 09:00:00"), ("day-3", "2026-01-18 17:00:00"),
@@ -90,9 +78,7 @@ async def test_changing_ones_time_zone_moves_ones_follow_ups(services: Services)
 async def test_follow_ups_keep_the_local_hour_across_the_clock_change(services: Services, clock: FakeClock) -> None:
     clock.set(utc("2026-03-27T09:00:00+00:00"))  # Paris moves to summer time on 29 March
     code = await new_cohort(await facilitator(services), day="2026-03-27", zone="Europe/Paris")
-    ana = Chat(services.engine, "ana")
-    await ana.consent()
-    await ana.send(f"/join {code}")
+    await member(services, code)
     assert rows(services.settings.database_path, "SELECT ref, datetime(due_at, 'unixepoch') FROM deliveries"
                 " ORDER BY due_at") == [("day-1", "2026-03-28 09:00:00"), ("day-3", "2026-03-30 16:00:00"),
                                         ("day-7", "2026-04-03 08:00:00")]

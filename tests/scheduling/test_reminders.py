@@ -5,15 +5,13 @@ from bot.core.clock import FakeClock
 from bot.core.outbound import RetryLater
 from bot.scheduling.reminders import reminder_tick
 from tests.helpers import Chat, rows
-from tests.outbox import FakeSender, dispatcher, utc
+from tests.outbox import FakeSender, dispatcher, remind, utc
 
 
 async def lagos_reminder_at_eight(services: Services) -> Chat:
     ana = Chat(services.engine, "ana")
     await ana.consent()
-    await ana.send("/remind")
-    await ana.press("Time zone")
-    await ana.press("Lagos")
+    await remind(ana, "Time zone", "Lagos")
     await ana.press("Set a time")
     await ana.press("20:00")  # 19:00 UTC
     return ana

@@ -24,6 +24,8 @@ from bot.scheduling.render import Renderers
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
+# APScheduler logs every run of every job at INFO: a line a second from the dispatcher tick. Ours say enough.
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 REMINDER_JOB = "reminder-tick"
 FOLLOWUP_JOB = "followup-tick"

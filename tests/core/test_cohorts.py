@@ -47,6 +47,8 @@ async def test_nonsense_answers_are_refused_kindly_and_asked_again(services: Ser
     await fay.send("2031-01-01")
     assert "more than a year" in fay.text
     await fay.press("Today")
+    await fay.send("2026-01-15")
+    assert "Which language" in fay.text
     await fay.press("English")
     await fay.send("Mars/Olympus_Mons")
     assert "don't know that time zone" in fay.text

@@ -86,10 +86,12 @@ class Cohorts(Feature):
             if zone is None:
                 return [Reply(turn.t("cohorts.bad_zone"), self._zone_choices(turn))]
             return await self._create(turn, zone)
-        when = parse_date(text)
-        if when is None:
-            return [Reply(turn.t("cohorts.bad_date"), self._day_choices(turn))]
-        return await self._got_date(turn, when)
+        if state in (DATE_STATE, REDATE_STATE):
+            when = parse_date(text)
+            if when is None:
+                return [Reply(turn.t("cohorts.bad_date"), self._day_choices(turn))]
+            return await self._got_date(turn, when)
+        return [self._ask_language(turn)]
 
     async def on_choice(self, turn: Turn, parts: list[str]) -> list[Reply]:
         self._require_facilitator(turn)
@@ -162,8 +164,11 @@ class Cohorts(Feature):
             return await self._redate(turn, await self._owned(turn, str(turn.conversation.data.get("id")),
                                                               open_only=True), when)
         await turn.set_state(LANG_STATE, {**turn.conversation.data, "date": when.isoformat()})
-        return [Reply(turn.t("cohorts.ask_language"), tuple(
-            Choice(key("cohorts", "lang", code), name) for code, name in turn.library.languages))]
+        return [self._ask_language(turn)]
+
+    def _ask_language(self, turn: Turn) -> Reply:
+        return Reply(turn.t("cohorts.ask_language"), tuple(
+            Choice(key("cohorts", "lang", code), name) for code, name in turn.library.languages))
 
     async def _create(self, turn: Turn, zone: str) -> list[Reply]:
         contact = turn.require_contact()

@@ -18,6 +18,7 @@ from bot.core.engine import Engine
 from bot.core.features import all_features
 from bot.core.i18n import Library
 from bot.core.outbound import Sender
+from bot.scheduling.scheduler import Scheduling
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -61,13 +62,24 @@ def console_files_dir(settings: Settings) -> Path:
     return settings.database_path.parent / "console"
 
 
-async def run_console(settings: Settings, name: str) -> None:
-    from bot.channels.console import ConsoleChat
+def build_scheduling(services: Services, senders: dict[str, Sender]) -> Scheduling:
+    return Scheduling(services.store, services.library, services.clock, senders)
+
+
+async def run_console(settings: Settings, name: str, *, with_scheduler: bool = False) -> None:
+    """The console chat; with the scheduler, reminders and follow-ups are printed into it as they fall due."""
+    from bot.channels.console import ConsoleChat, ConsoleSender
 
     services = await build_services(settings)
+    chat = ConsoleChat(services.engine, name, console_files_dir(settings))
+    scheduling = build_scheduling(services, {"console": ConsoleSender(chat)}) if with_scheduler else None
     try:
-        await ConsoleChat(services.engine, name, console_files_dir(settings)).run()
+        if scheduling is not None:
+            await scheduling.start()
+        await chat.run()
     finally:
+        if scheduling is not None:
+            await scheduling.stop()
         await services.close()
 
 
@@ -98,7 +110,7 @@ async def run(settings: Settings) -> None:
     """Run every configured channel and the web server for webhooks; with none configured, the console."""
     if not (settings.telegram_enabled or settings.whatsapp_enabled):
         log.info("no channel configured: opening the console chat")
-        await run_console(settings, "you")
+        await run_console(settings, "you", with_scheduler=True)
         return
     from bot.web import build_app, build_server
 
@@ -106,10 +118,12 @@ async def run(settings: Settings) -> None:
     channels = await open_channels(services)
     routes = [route for channel in channels for route in channel.routes()]
     server = build_server(build_app(routes), settings.web_host, settings.web_port) if routes else None
+    scheduling = build_scheduling(services, {channel.name: channel.sender for channel in channels})
     stop = _stop_event()
     try:
         for channel in channels:
             await channel.start()
+        await scheduling.start()
         serving = asyncio.create_task(server.serve()) if server else None
         log.info("running: %s", ", ".join(c.name for c in channels))
         await stop.wait()
@@ -117,6 +131,7 @@ async def run(settings: Settings) -> None:
             server.should_exit = True
             await serving
     finally:
+        await scheduling.stop()
         for channel in reversed(channels):
             await channel.stop()
         await services.close()

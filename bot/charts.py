@@ -1,4 +1,4 @@
-"""Pictures as PNG bytes: the mood chart and the journey picture.
+"""Pictures as PNG bytes: the mood chart, the journey picture and the cohort QR code.
 
 matplotlib is imported lazily (start-up stays fast) with the headless Agg backend, and drawing runs in a
 worker thread so the event loop keeps answering others meanwhile.
@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
 
 CALM = "#2f7d6d"
 SOFT = "#cfe6df"
@@ -104,3 +107,13 @@ def _journey_picture(stages: Sequence[StageBox], title: str) -> bytes:
 async def journey_picture(stages: Sequence[StageBox], title: str) -> bytes:
     """Five circles, SELF to COMMUNITY, filled as far as the person has gone; the current one in bold."""
     return await asyncio.to_thread(_journey_picture, stages, title)
+
+
+def qr_png(text: str) -> bytes:
+    """A QR code of `text`, large enough to scan from across a room when shown on a screen."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=12, border=4)
+    code.add_data(text)
+    code.make(fit=True)
+    buffer = io.BytesIO()
+    code.make_image().save(buffer)
+    return buffer.getvalue()

@@ -35,6 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     backup = db.add_parser("backup", help="online backup of the live database")
     backup.add_argument("file", type=Path)
     db.add_parser("rotate-key", help="re-encrypt every protected field under a new DATA_KEY (NEW_DATA_KEY)")
+
+    facilitator = sub.add_parser("facilitator", help="facilitators").add_subparsers(dest="action", required=True)
+    facilitator.add_parser("invite", help="print a one-time code that makes its sender a facilitator")
+
+    schedule = sub.add_parser("schedule", help="the outbox").add_subparsers(dest="action", required=True)
+    pending = schedule.add_parser("list", help="pending deliveries (no personal data)")
+    pending.add_argument("--why", type=int, metavar="ID", help="say why one delivery did not go")
+    pending.add_argument("--limit", type=int, default=200, help="at most this many lines (default 200)")
     return parser
 
 
@@ -130,7 +138,41 @@ async def _rotate(db: Database, settings: Settings) -> None:
     print(f"re-encrypted {report.fields} field(s) and {report.lookups} look-up hash(es); {where}")
 
 
-HANDLERS: dict[str, Handler] = {"run": _run, "console": _console, "content": _content, "db": _db}
+async def _facilitator(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.clock import SystemClock
+    from bot.storage.store import Store
+
+    store = await Store.open(settings.database_path, settings.secret())
+    try:
+        code, expires = await store.facilitators.invite(SystemClock().now())
+    finally:
+        await store.close()
+    print(f"facilitator code: {code}")
+    print(f"valid once, until {expires:%Y-%m-%d %H:%M} UTC; the person sends: /facilitator {code}")
+    return 0
+
+
+async def _schedule(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scheduling.report import pending_table, why
+    from bot.storage.store import Store
+
+    if args.limit < 1:
+        raise CompanionError("--limit: give a number of at least 1")
+    store = await Store.open(settings.database_path, settings.secret())
+    try:
+        if args.why is not None:
+            print(why(args.why, await store.deliveries.get(args.why)))
+            return 0
+        groups = await store.deliveries.pending_groups(args.limit)
+        lines = pending_table(groups, await store.deliveries.count_pending())
+    finally:
+        await store.close()
+    print("\n".join(lines))
+    return 0
+
+
+HANDLERS: dict[str, Handler] = {"run": _run, "console": _console, "content": _content, "db": _db,
+                                "facilitator": _facilitator, "schedule": _schedule}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from bot.core.engine import Engine
 from bot.core.messages import Address, Choice, Incoming, Reply
+from bot.core.outbound import Outgoing
 
 CHANNEL = "console"
 
@@ -74,3 +75,18 @@ class ConsoleChat:
                 break
             if line.strip():
                 await self.say(line)
+
+
+class ConsoleSender:
+    """Prints proactive messages (reminders, follow-ups) into the console chat, so a newcomer sees them."""
+
+    channel = CHANNEL
+
+    def __init__(self, chat: ConsoleChat) -> None:
+        self.chat = chat
+
+    async def send(self, outgoing: Outgoing) -> str | None:
+        if outgoing.address != self.chat.address:
+            self.chat.out.write(f"(a message for {outgoing.address.id})\n")
+        self.chat.show(list(outgoing.replies))
+        return None

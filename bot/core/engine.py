@@ -40,6 +40,8 @@ class Engine:
         self.by_command = {command: feature for feature in features for command in feature.commands}
         self.default_language = default_language if library.supports(default_language) else "en"
         self.default_timezone = default_timezone
+        # Telegram's public @name, set by its channel once known: cohort deep links use it.
+        self.bot_username: str | None = None
         self._locks: weakref.WeakValueDictionary[Address, asyncio.Lock] = weakref.WeakValueDictionary()
         self.flood = FloodGuard()
 

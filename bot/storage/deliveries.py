@@ -39,6 +39,30 @@ class Delivery:
     provider_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    contact_id: int
+    kind: str
+    idem_key: str
+    due_at: datetime
+    payload: dict[str, Any]
+    cohort_id: int | None = None
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingGroup:
+    """One line of `schedule list`: no personal data, only a contact id when the group is one person."""
+
+    first_id: int
+    kind: str
+    due_at: datetime
+    cohort_id: int | None
+    recipients: int
+    contact_id: int | None
+    reason: str | None
+
+
 class Deliveries:
     def __init__(self, db: Database, vault: Vault) -> None:
         self.db = db
@@ -80,6 +104,120 @@ class Deliveries:
             count = cursor.rowcount
             await cursor.close()
         return count
+
+    # --- Scheduling and the dispatcher (issue 5): batch enqueue, claim, record results, list. ---
+
+    async def enqueue_many(self, rows: list[NewDelivery], now: datetime) -> int:
+        """Add many pending deliveries in one transaction, skipping existing idempotency keys; return how many."""
+        if not rows:
+            return 0
+        params = [(r.contact_id, r.kind, r.idem_key, to_ts(r.due_at), self.vault.encrypt(json.dumps(r.payload)),
+                   r.cohort_id, r.ref, to_ts(now)) for r in rows]
+        async with self.db.tx() as conn:
+            before = conn.total_changes
+            await conn.executemany(
+                "INSERT INTO deliveries (contact_id, kind, idem_key, due_at, payload, cohort_id, ref, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING", params,
+            )
+            added = conn.total_changes - before
+        return added
+
+    async def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
+        """Move up to `limit` due pending rows to `sending` and return them, oldest due first."""
+        async with self.db.tx() as conn, conn.execute(
+            "UPDATE deliveries SET status = 'sending', updated_at = ? WHERE id IN ("
+            " SELECT id FROM deliveries WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?)"
+            " RETURNING *",
+            (to_ts(now), to_ts(now), limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return sorted((self.row(row) for row in rows), key=lambda d: (d.due_at, d.id))
+
+    async def recover(self, now: datetime) -> int:
+        """Put rows left in `sending` by a crash back to pending; they go again (at-least-once)."""
+        return await self._update("UPDATE deliveries SET status = 'pending', reason = 'recovered', updated_at = ?"
+                                  " WHERE status = 'sending'", (to_ts(now),))
+
+    async def mark_sent(self, delivery_id: int, provider_id: str | None, now: datetime) -> None:
+        await self._update("UPDATE deliveries SET status = 'sent', attempts = attempts + 1, reason = NULL,"
+                           " provider_id = ?, updated_at = ? WHERE id = ?", (provider_id, to_ts(now), delivery_id))
+
+    async def release(self, delivery_id: int, due_at: datetime, reason: str, now: datetime, *,
+                      attempted: bool) -> None:
+        """Back to pending at a later time: after a failed attempt (counted) or a postponement (not counted)."""
+        await self._update("UPDATE deliveries SET status = 'pending', due_at = ?, reason = ?,"
+                           " attempts = attempts + ?, updated_at = ? WHERE id = ?",
+                           (to_ts(due_at), reason, int(attempted), to_ts(now), delivery_id))
+
+    async def finish(self, delivery_id: int, status: DeliveryStatus, reason: str, now: datetime, *,
+                     attempted: bool = False) -> None:
+        """End a row as cancelled or failed, saying why."""
+        await self._update("UPDATE deliveries SET status = ?, reason = ?, attempts = attempts + ?, updated_at = ?"
+                           " WHERE id = ?", (str(status), reason, int(attempted), to_ts(now), delivery_id))
+
+    async def cancel_in_cohort(self, cohort_id: int, reason: str, now: datetime,
+                               contact_id: int | None = None) -> int:
+        """Cancel a cohort's pending deliveries, for everyone or for one member."""
+        sql = "UPDATE deliveries SET status = 'cancelled', reason = ?, updated_at = ?" \
+              " WHERE cohort_id = ? AND status = 'pending'"
+        params: tuple[object, ...] = (reason, to_ts(now), cohort_id)
+        if contact_id is not None:
+            sql += " AND contact_id = ?"
+            params += (contact_id,)
+        return await self._update(sql, params)
+
+    async def revive(self, cohort_id: int, contact_ids: list[int], reasons: tuple[str, ...], now: datetime) -> int:
+        """Make a cohort's future rows pending again for these people, when cancelled for one of `reasons`."""
+        marks = ", ".join("?" for _ in reasons)
+        async with self.db.tx() as conn:
+            before = conn.total_changes
+            await conn.executemany(
+                "UPDATE deliveries SET status = 'pending', reason = NULL, updated_at = ? WHERE contact_id = ?"  # noqa: S608
+                f" AND status = 'cancelled' AND cohort_id = ? AND due_at > ? AND reason IN ({marks})",
+                [(to_ts(now), contact_id, cohort_id, to_ts(now), *reasons) for contact_id in contact_ids],
+            )
+            changed = conn.total_changes - before
+        return changed
+
+    async def retime(self, moves: list[tuple[str, datetime]], now: datetime, passed_reason: str) -> int:
+        """Give pending rows (by idempotency key) a new due time; cancel those whose new time has passed."""
+        later = [(to_ts(due), to_ts(now), key, to_ts(due)) for key, due in moves if due > now]
+        passed = [(passed_reason, to_ts(now), key, to_ts(due)) for key, due in moves if due <= now]
+        async with self.db.tx() as conn:
+            before = conn.total_changes
+            await conn.executemany("UPDATE deliveries SET due_at = ?, updated_at = ? WHERE idem_key = ?"
+                                   " AND status = 'pending' AND due_at != ?", later)
+            await conn.executemany("UPDATE deliveries SET status = 'cancelled', reason = ?, updated_at = ?"
+                                   " WHERE idem_key = ? AND status = 'pending' AND due_at != ?", passed)
+            changed = conn.total_changes - before
+        return changed
+
+    async def pending_groups(self, limit: int) -> list[PendingGroup]:
+        """Pending rows grouped by kind, reference, cohort and due time (a broadcast is one line)."""
+        async with self.db.tx() as conn, conn.execute(
+            "SELECT MIN(id), kind, due_at, cohort_id, COUNT(*), MIN(contact_id), reason FROM deliveries"
+            " WHERE status = 'pending' GROUP BY kind, ref, cohort_id, due_at ORDER BY due_at, MIN(id) LIMIT ?",
+            (limit,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [PendingGroup(r[0], r[1], from_ts(r[2]), r[3], r[4], r[5] if r[4] == 1 else None, r[6])
+                for r in rows]
+
+    async def count_pending(self) -> int:
+        async with self.db.tx() as conn, conn.execute(
+            "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'"
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _update(self, sql: str, params: tuple[object, ...]) -> int:
+        async with self.db.tx() as conn:
+            cursor = await conn.execute(sql, params)
+            count = cursor.rowcount
+            await cursor.close()
+        return count
+
+    # --- end of the scheduling section ---
 
     async def get(self, delivery_id: int) -> Delivery | None:
         async with self.db.tx() as conn, conn.execute(

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.storage.checkins import CheckIns
+from bot.storage.cohorts import Cohorts
 from bot.storage.completions import Completions
 from bot.storage.contacts import Contacts
 from bot.storage.conversations import Conversations
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
 from bot.storage.deliveries import Deliveries
+from bot.storage.facilitators import Facilitators
+from bot.storage.reminders import Reminders
 
 
 class Store:
@@ -22,6 +25,9 @@ class Store:
         self.checkins = CheckIns(db, vault)
         self.completions = Completions(db, vault)
         self.deliveries = Deliveries(db, vault)
+        self.cohorts = Cohorts(db, vault)
+        self.facilitators = Facilitators(db, vault)
+        self.reminders = Reminders(db, vault)
 
     @classmethod
     async def open(cls, path: Path, secret: str, *, migrate: bool = True) -> Store:

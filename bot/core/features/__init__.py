@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from bot.core.features.base import Feature
 from bot.core.features.checkin import CheckIn
+from bot.core.features.cohorts import Cohorts
+from bot.core.features.facilitator import Facilitator
 from bot.core.features.help import Help
+from bot.core.features.join import Join
 from bot.core.features.journey import JourneyFeature
 from bot.core.features.language import Language
 from bot.core.features.menu import Menu
@@ -12,6 +15,7 @@ from bot.core.features.mood import Mood
 from bot.core.features.onboarding import Onboarding
 from bot.core.features.privacy import Privacy
 from bot.core.features.reflect import Reflect
+from bot.core.features.reminders import Reminders
 
 
 def all_features() -> list[Feature]:
@@ -25,4 +29,8 @@ def all_features() -> list[Feature]:
         Reflect(),
         JourneyFeature(),
         Mood(),
+        Reminders(),
+        Facilitator(),
+        Cohorts(),
+        Join(),
     ]

@@ -1,0 +1,78 @@
+"""Local-time arithmetic for follow-ups, reminders and quiet hours, done in each person's own time zone.
+
+Everything returned is an aware UTC datetime; the zone is applied only to turn a local wall-clock moment into
+an instant, so daylight-saving changes land where people expect them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MINUTES_PER_DAY = 24 * 60
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The ZoneInfo for a stored zone name; UTC when the name is no longer known."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def at_local(day: date, minute_of_day: int, zone: str) -> datetime:
+    """The instant (UTC) when the wall clock in `zone` shows `minute_of_day` on `day`."""
+    wall = time(minute_of_day // 60, minute_of_day % 60)
+    return datetime.combine(day, wall, tzinfo=zone_of(zone)).astimezone(UTC)
+
+
+def local_now(now: datetime, zone: str) -> datetime:
+    return now.astimezone(zone_of(zone))
+
+
+def minute_of_day(moment: datetime) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def followup_due(workshop: date, day: int, hour: int, zone: str) -> datetime:
+    """A follow-up step's instant: `day` days after the workshop, at `hour` on the person's own clock."""
+    return at_local(workshop + timedelta(days=day), hour * 60, zone)
+
+
+def next_daily(after: datetime, minute: int, zone: str) -> datetime:
+    """The first instant strictly after `after` when the clock in `zone` shows `minute`."""
+    today = local_now(after, zone).date()
+    for offset in range(3):
+        candidate = at_local(today + timedelta(days=offset), minute, zone)
+        if candidate > after:
+            return candidate
+    raise AssertionError("a daily time always recurs within three days")
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """A nightly window (local minutes of the day) with no proactive messages; it may wrap past midnight."""
+
+    start: int
+    end: int
+
+    def contains(self, minute: int) -> bool:
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= minute < self.end
+        return minute >= self.start or minute < self.end
+
+    def until(self, now: datetime, zone: str) -> datetime | None:
+        """When the window that `now` falls in ends (UTC), or None when `now` is not quiet."""
+        if not self.contains(minute_of_day(local_now(now, zone))):
+            return None
+        return next_daily(now, self.end, zone)
+
+
+DEFAULT_QUIET = QuietHours(22 * 60, 7 * 60)
+
+
+def clock_text(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"

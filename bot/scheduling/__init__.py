@@ -1,0 +1,1 @@
+"""The outbox at work: planning follow-ups and reminders into it, and the dispatcher that empties it."""

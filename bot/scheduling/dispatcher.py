@@ -1,0 +1,139 @@
+"""The one dispatcher: claims due outbox rows, sends them through each person's channel, records the result.
+
+At-least-once: a row is `sending` while its message is in flight; a crash leaves it there and `recover()`
+at start sends it again, so duplicates are limited to what was in flight. Platform rate limits live in the
+channels' Senders (they raise RetryLater with the platform's `retry_after`); the dispatcher only decides what
+happens next: sent, retried with backoff, postponed past quiet hours, or stopped for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from bot.core.clock import Clock
+from bot.core.outbound import Outgoing, RetryLater, Sender, Unreachable
+from bot.scheduling.render import Renderers, SkipDelivery
+from bot.storage.contacts import Contact, ContactStatus
+from bot.storage.deliveries import Delivery, DeliveryStatus
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+MAX_ATTEMPTS = 8
+
+
+def backoff(attempts: int, retry_after: float | None) -> timedelta:
+    """How long to wait after the n-th failed attempt: doubling from 30 s, capped, never below retry_after."""
+    delay: timedelta = min(BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+    return max(delay, timedelta(seconds=retry_after or 0))
+
+
+class Dispatcher:
+    def __init__(self, store: Store, renderers: Renderers, senders: Mapping[str, Sender], clock: Clock, *,
+                 batch: int = 100, concurrency: int = 16, max_attempts: int = MAX_ATTEMPTS) -> None:
+        self.store = store
+        self.renderers = renderers
+        self.senders = dict(senders)
+        self.clock = clock
+        self.batch = batch
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+
+    async def recover(self) -> int:
+        """Return rows a crash left in `sending` to the queue; call once at start, before any sending."""
+        count = await self.store.deliveries.recover(self.clock.now())
+        if count:
+            log.warning("recovered %s deliveries left in flight by an earlier run", count)
+        return count
+
+    async def run_once(self) -> int:
+        """Claim one batch of due rows and deliver them; return how many were claimed."""
+        claimed = await self.store.deliveries.claim_due(self.clock.now(), self.batch)
+        if not claimed:
+            return 0
+        by_person: dict[int, list[Delivery]] = {}
+        for delivery in claimed:
+            by_person.setdefault(delivery.contact_id, []).append(delivery)
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one_person(rows: list[Delivery]) -> None:
+            async with gate:
+                for row in rows:  # one person's messages in order, one at a time
+                    await self._deliver(row)
+
+        await asyncio.gather(*(one_person(rows) for rows in by_person.values()))
+        return len(claimed)
+
+    async def drain(self, stopping: Callable[[], bool] = lambda: False) -> int:
+        """Deliver batches until nothing is due (or `stopping()` says so); return how many rows were handled."""
+        total = 0
+        while not stopping():
+            handled = await self.run_once()
+            total += handled
+            if handled == 0:
+                break
+        return total
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        try:
+            await self._attempt(delivery)
+        except Exception:
+            log.exception("delivery %s of kind %s failed unexpectedly", delivery.id, delivery.kind)
+            await self._retry(delivery, "error", None)
+
+    async def _attempt(self, delivery: Delivery) -> None:
+        deliveries = self.store.deliveries
+        now = self.clock.now()
+        contact = await self.store.contacts.get(delivery.contact_id)
+        if contact is None or contact.status != ContactStatus.ACTIVE:
+            reason = "forgotten" if contact is None else str(contact.status)
+            await deliveries.finish(delivery.id, DeliveryStatus.CANCELLED, reason, now)
+            return
+        quiet = (await self.store.reminders.get(contact.id)).quiet
+        quiet_until = quiet.until(now, contact.timezone) if quiet else None
+        if quiet_until is not None:
+            await deliveries.release(delivery.id, quiet_until, "quiet_hours", now, attempted=False)
+            return
+        sender = self.senders.get(contact.address.channel)
+        if sender is None:
+            await self._retry(delivery, "no_channel", None)
+            return
+        try:
+            replies = await self.renderers.render(delivery, contact, now)
+        except SkipDelivery as skip:
+            await deliveries.finish(delivery.id, DeliveryStatus.CANCELLED, skip.reason, now)
+            return
+        await self._send(delivery, contact, sender, Outgoing(
+            contact.address, contact.language, replies, delivery.kind, contact.silent, contact.last_seen_at,
+        ))
+
+    async def _send(self, delivery: Delivery, contact: Contact, sender: Sender, outgoing: Outgoing) -> None:
+        deliveries = self.store.deliveries
+        try:
+            provider_id = await sender.send(outgoing)
+        except Unreachable:
+            now = self.clock.now()
+            log.info("contact %s cannot be reached on %s: stopping their deliveries", contact.id, sender.channel)
+            await self.store.contacts.update(contact.id, status=ContactStatus.BLOCKED)
+            await deliveries.finish(delivery.id, DeliveryStatus.FAILED, "blocked", now, attempted=True)
+            await deliveries.cancel_pending(contact.id, "blocked", now)
+        except RetryLater as exc:
+            await self._retry(delivery, "retry", exc.retry_after)
+        else:
+            await deliveries.mark_sent(delivery.id, provider_id, self.clock.now())
+
+    async def _retry(self, delivery: Delivery, reason: str, retry_after: float | None) -> None:
+        now = self.clock.now()
+        attempts = delivery.attempts + 1
+        if attempts >= self.max_attempts:
+            log.warning("delivery %s gave up after %s attempts (%s)", delivery.id, attempts, reason)
+            await self.store.deliveries.finish(delivery.id, DeliveryStatus.FAILED, f"gave_up:{reason}", now,
+                                               attempted=True)
+            return
+        await self.store.deliveries.release(delivery.id, now + backoff(attempts, retry_after), reason, now,
+                                            attempted=True)

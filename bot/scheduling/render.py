@@ -1,0 +1,94 @@
+"""Turn an outbox row into Replies at send time, in the person's current language.
+
+Rows hold a reference (a follow-up step, a reminder day), never baked text, so a language change or a
+corrected translation reaches messages already planned. A renderer raises SkipDelivery when the message
+no longer makes sense; the dispatcher cancels the row with that reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from bot.core.features.base import key
+from bot.core.i18n import Library
+from bot.core.messages import Choice, Reply
+from bot.core.timing import local_now
+from bot.errors import CompanionError
+from bot.library.schema import FollowUpStep
+from bot.scheduling import followups, reminders
+from bot.storage.contacts import Contact
+from bot.storage.deliveries import Delivery
+from bot.storage.store import Store
+
+FOLLOWUP_EXPIRES = timedelta(hours=24)  # a follow-up more than a day late (the bot was down) is not sent
+Renderer = Callable[[Delivery, Contact, datetime], Awaitable[tuple[Reply, ...]]]
+
+
+class SkipDelivery(CompanionError):
+    """The row should not be sent any more; `reason` says why (kept on the row for `schedule list --why`)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Renderers:
+    """One renderer per delivery kind; other features add theirs to `by_kind`."""
+
+    def __init__(self, store: Store, library: Library) -> None:
+        self.store = store
+        self.library = library
+        self.by_kind: dict[str, Renderer] = {
+            followups.KIND: self.followup,
+            reminders.KIND: self.reminder,
+            "notice": self.notice,
+        }
+
+    async def render(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
+        renderer = self.by_kind.get(delivery.kind)
+        if renderer is None:
+            raise SkipDelivery("unknown_kind")
+        return await renderer(delivery, contact, now)
+
+    def _step(self, language: str, step_id: str) -> FollowUpStep | None:
+        for plan in (self.library.pack(language).followups, self.library.base.followups):
+            for step in plan.steps:
+                if step.id == step_id:
+                    return step
+        return None
+
+    async def followup(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
+        if now - delivery.due_at > FOLLOWUP_EXPIRES:
+            raise SkipDelivery("expired")
+        step = self._step(contact.language, str(delivery.payload.get("step")))
+        if step is None:
+            raise SkipDelivery("step_removed")
+        text = self.library.text
+        choices = []
+        if step.exercise and self.library.exercise(contact.language, step.exercise) is not None:
+            choices.append(Choice(key("reflect", "go", step.exercise), text(contact.language, "cohorts.btn_exercise")))
+        choices.append(Choice("menu:menu", text(contact.language, "menu.btn_menu")))
+        return (Reply(step.text, tuple(choices)),)
+
+    async def reminder(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
+        settings = await self.store.reminders.get(contact.id)
+        if not settings.enabled:
+            raise SkipDelivery("reminder_off")
+        today = local_now(now, contact.timezone).date()
+        if delivery.payload.get("day") != today.isoformat():
+            raise SkipDelivery("expired")
+        checkins = await self.store.checkins.since(contact.id, now - timedelta(days=1, hours=2))
+        if any(local_now(c.at, contact.timezone).date() == today for c in checkins):
+            raise SkipDelivery("checked_in")
+        text = self.library.text
+        return (Reply(text(contact.language, "remind.nudge"), (
+            Choice("menu:checkin", text(contact.language, "menu.btn_checkin")),
+            Choice("menu:reflect", text(contact.language, "menu.btn_reflect")),
+            Choice("menu:remind", text(contact.language, "remind.btn_change")),
+        )),)
+
+    async def notice(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
+        """A plain message from a UI string: payload {"key": "file.key", "values": {...}}."""
+        values = delivery.payload.get("values") or {}
+        return (Reply(self.library.text(contact.language, str(delivery.payload.get("key")), **values)),)

@@ -119,6 +119,7 @@ class TelegramChannel:
             raise ConfigError("TELEGRAM_BOT_TOKEN: the Bot API does not accept this token") from None
         except NetworkError as exc:
             raise ConfigError(f"TELEGRAM_BASE_URL: cannot reach the Bot API ({type(exc).__name__})") from None
+        self.engine.bot_username = self.bot.username  # for cohort deep links: t.me/<username>?start=CODE
         await publish_commands(self.bot, self.engine)
         if self.webhook_url:
             try:

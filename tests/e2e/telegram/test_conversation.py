@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.app import Services
+from bot.channels.telegram import TelegramChannel
 from bot.core import callbacks
+from bot.core.features.cohorts import deep_link
 from bot.core.messages import Address
-from tests.e2e.fake_telegram import FakeTelegram, Person, Sent
+from tests.e2e.fake_telegram import BOT_USERNAME, FakeTelegram, Person, Sent
 from tests.helpers import person_rows, rows
 
 
@@ -139,3 +141,7 @@ async def test_edited_messages_do_not_act_twice(fake: FakeTelegram, person: Pers
     update = fake.text_update(person.chat_id, "/start")
     await person.handled(fake.push({"edited_message": {**update["message"], "edit_date": 1}}))
     assert person.chat == []
+
+
+async def test_the_bot_username_from_getme_makes_cohort_links(services: Services, telegram: TelegramChannel) -> None:
+    assert deep_link(services.engine, "ABC123") == f"https://t.me/{BOT_USERNAME}?start=ABC123"

@@ -50,11 +50,12 @@ class Engine:
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one Incoming. Never raises: bad input gets a kind answer and changes nothing."""
-        verdict = self.flood.check(incoming.sender, self.clock.now())
-        if verdict is Verdict.DROP:
-            return []
-        if verdict is Verdict.WARN:
-            return [Reply(self.library.text(self._hint(incoming), "errors.too_fast"))]
+        if not self._urgent(incoming):
+            verdict = self.flood.check(incoming.sender, self.clock.now())
+            if verdict is Verdict.DROP:
+                return []
+            if verdict is Verdict.WARN:
+                return [Reply(self.library.text(self._hint(incoming), "errors.too_fast"))]
         lock = self._locks.get(incoming.sender)
         if lock is None:
             lock = self._locks[incoming.sender] = asyncio.Lock()
@@ -64,6 +65,12 @@ class Engine:
             except Exception:
                 log.exception("unhandled error while answering a %s update", incoming.sender.channel)
                 return [Reply(self.library.text(self._hint(incoming), "errors.internal"))]
+
+    def _urgent(self, incoming: Incoming) -> bool:
+        """A stop or a crisis always gets through, even from someone who is flooding."""
+        text = incoming.text[:MAX_TEXT_CHARS]
+        return (incoming.command == "stop" or self.library.command_for_word(text) == "stop"
+                or self.library.signals_crisis(text))
 
     def _hint(self, incoming: Incoming) -> str:
         hint = incoming.language_hint

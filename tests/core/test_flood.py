@@ -25,3 +25,15 @@ async def test_a_flood_from_one_person_does_not_silence_another(services: Servic
     for _ in range(35):
         await ana.send("/help")
     assert await ben.send("/help")
+
+
+async def test_stop_and_crisis_words_get_through_a_flood(services: Services, clock: FakeClock) -> None:
+    chat = Chat(services.engine)
+    await chat.consent()
+    for _ in range(40):
+        await chat.send("hello")
+    assert await chat.send("hello") == []
+    replies = await chat.send("I want to die")
+    assert "emergency" in " ".join(r.text for r in replies)
+    replies = await chat.send("STOP")
+    assert "won't send you any messages" in replies[0].text

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 8
+# A live peer conversation goes at once, even in quiet hours: both people are there right now (volunteers are
+# only ever asked outside their own quiet hours).
+LIVE_KINDS = frozenset({"support"})
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -95,7 +98,7 @@ class Dispatcher:
             await deliveries.finish(delivery.id, DeliveryStatus.CANCELLED, reason, now)
             return
         quiet = (await self.store.reminders.get(contact.id)).quiet
-        quiet_until = quiet.until(now, contact.timezone) if quiet else None
+        quiet_until = quiet.until(now, contact.timezone) if quiet and delivery.kind not in LIVE_KINDS else None
         if quiet_until is not None:
             await deliveries.release(delivery.id, quiet_until, "quiet_hours", now, attempted=False)
             return

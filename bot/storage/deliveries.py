@@ -166,6 +166,15 @@ class Deliveries:
             params += (contact_id,)
         return await self._update(sql, params)
 
+    async def cancel_key(self, idem_key: str, reason: str, now: datetime) -> bool:
+        """Cancel one row if it has not gone yet; False when it was sent (or is being sent) already."""
+        return await self._update("UPDATE deliveries SET status = 'cancelled', reason = ?, updated_at = ?"
+                                  " WHERE idem_key = ? AND status = 'pending'", (reason, to_ts(now), idem_key)) == 1
+
+    async def purge(self, ref: str) -> int:
+        """Delete every row with this reference, whatever its status (relayed words leave no trace behind)."""
+        return await self._update("DELETE FROM deliveries WHERE ref = ?", (ref,))
+
     async def revive(self, cohort_id: int, contact_ids: list[int], reasons: tuple[str, ...], now: datetime) -> int:
         """Make a cohort's future rows pending again for these people, when cancelled for one of `reasons`."""
         marks = ", ".join("?" for _ in reasons)

@@ -131,6 +131,9 @@ class Support(Feature):
         if await turn.store.support.made_since(contact.id, now - timedelta(days=1)) >= MAX_REQUESTS_PER_DAY:
             return self._services(turn, "support.limit")
         if await pick(turn.store, contact.id, contact.language, NO_REQUEST, now) is None:
+            cohorts = await turn.store.cohorts.memberships(contact.id)
+            for column in ("made", "unmatched"):  # facilitators see the need even when nobody was free
+                await turn.store.support.count(cohorts[0].id if cohorts else None, now, column)
             return self._services(turn, "support.no_one")
         return None
 

@@ -54,9 +54,9 @@ class Dispatcher:
             log.warning("recovered %s deliveries left in flight by an earlier run", count)
         return count
 
-    async def run_once(self) -> int:
-        """Claim one batch of due rows and deliver them; return how many were claimed."""
-        claimed = await self.store.deliveries.claim_due(self.clock.now(), self.batch)
+    async def run_once(self, contact_id: int | None = None) -> int:
+        """Claim one batch of due rows (everyone's, or one person's) and deliver them; return how many."""
+        claimed = await self.store.deliveries.claim_due(self.clock.now(), self.batch, contact_id)
         if not claimed:
             return 0
         by_person: dict[int, list[Delivery]] = {}
@@ -72,11 +72,11 @@ class Dispatcher:
         await asyncio.gather(*(one_person(rows) for rows in by_person.values()))
         return len(claimed)
 
-    async def drain(self, stopping: Callable[[], bool] = lambda: False) -> int:
+    async def drain(self, stopping: Callable[[], bool] = lambda: False, contact_id: int | None = None) -> int:
         """Deliver batches until nothing is due (or `stopping()` says so); return how many rows were handled."""
         total = 0
         while not stopping():
-            handled = await self.run_once()
+            handled = await self.run_once(contact_id)
             total += handled
             if handled == 0:
                 break

@@ -29,6 +29,7 @@ KIND = "support"
 NOTICE = "notice"  # the ready kind: a plain ui string, held back in quiet hours
 ASK_TIMEOUT = timedelta(minutes=30)
 RELAY_IDLE = timedelta(days=3)
+PURGE_WINDOW = timedelta(days=1)  # relayed words still on their way when a relay ended are deleted once delivered
 STALL_GRACE = timedelta(minutes=1)  # a request being created right now is not stalled
 MAX_ASKS = 5  # volunteers asked for one request before telling the requester honestly that no one is free
 DAYTIME = (8 * 60, 18 * 60)
@@ -129,16 +130,25 @@ async def cancel_open_asks(store: Store, request_id: int, now: datetime) -> None
                       kind=NOTICE)
 
 
-async def end(store: Store, link: Link, now: datetime) -> bool:
-    """End an open request or relay on one side's word: the other side hears only that it ended."""
+async def end(store: Store, link: Link, now: datetime, *, last_words: bool = False) -> bool:
+    """End an open request or relay on one side's word: the other side hears only that it ended.
+
+    Relayed words are deleted; with `last_words` (a plain /end), those still on their way to the other side
+    arrive first and are deleted by the next tick.
+    """
     request = link.request
     if not await store.support.set_status(request.id, RequestStatus.ENDED, now):
         return False
     await cancel_open_asks(store, request.id, now)
-    await store.deliveries.purge(f"relay:{request.id}")
+    keep = (link.other_id,) if last_words and link.other_id is not None else ()
+    await store.deliveries.purge(relay_ref(request.id), keep)
     if link.other_id is not None:
         await say(store, link.other_id, "support.notify_ended", f"support:ended:{request.id}:{link.other_id}", now)
     return True
+
+
+def relay_ref(request_id: int) -> str:
+    return f"relay:{request_id}"
 
 
 async def relay(store: Store, link: Link, text: str, now: datetime) -> None:
@@ -146,7 +156,7 @@ async def relay(store: Store, link: Link, text: str, now: datetime) -> None:
     assert link.other_id is not None
     await store.support.touch(link.request.id, now)
     await send(store, link.other_id, {"m": "relay", "request": link.request.id, "text": text},
-               f"support:relay:{link.request.id}:{secrets.token_hex(8)}", now, ref=f"relay:{link.request.id}")
+               f"support:relay:{link.request.id}:{secrets.token_hex(8)}", now, ref=relay_ref(link.request.id))
 
 
 async def leave(store: Store, contact_id: int, now: datetime) -> None:
@@ -185,6 +195,9 @@ async def support_tick(store: Store, now: datetime) -> int:
         else:
             await end(store, Link(request, Role.VOLUNTEER, request.requester_id), now)
         handled += 1
+    for request in await store.support.ended_since(now - PURGE_WINDOW):
+        volunteer = await store.support.accepted_by(request.id)
+        await store.deliveries.purge(relay_ref(request.id), (request.requester_id, volunteer or 0))
     for request in await store.support.idle_relays(now - RELAY_IDLE):
         volunteer = await store.support.accepted_by(request.id)
         await end(store, Link(request, Role.VOLUNTEER, request.requester_id), now)
@@ -211,8 +224,8 @@ class SupportMessages:
                 return (await self._ask(int(payload["ask"]), language),)
             case "matched":
                 return (await self._matched(int(payload["request"]), language),)
-            case "relay":
-                await self._open(int(payload["request"]), RequestStatus.RELAY)
+            case "relay":  # words sent while the relay was open still arrive after a plain /end
+                await self._open(int(payload["request"]), RequestStatus.RELAY, RequestStatus.ENDED)
                 return (Reply(self.library.text(language, "support.notify_relay", text=str(payload["text"]))),)
             case "say":
                 return (self._say(str(payload["key"]), language, bool(payload.get("services"))),)

@@ -183,6 +183,10 @@ class SupportRequests:
             return Link(self._request(row), Role.REQUESTER, row["volunteer"])
         return Link(self._request(row), Role.VOLUNTEER, row["requester_id"])
 
+    async def ended_since(self, since: datetime) -> list[SupportRequest]:
+        rows = await self.db.fetchall(f"{_REQUEST} WHERE status = 'ended' AND updated_at >= ?", (to_ts(since),))
+        return [self._request(row) for row in rows]
+
     async def idle_relays(self, before: datetime) -> list[SupportRequest]:
         rows = await self.db.fetchall(f"{_REQUEST} WHERE status = 'relay' AND updated_at < ?", (to_ts(before),))
         return [self._request(row) for row in rows]

@@ -3,6 +3,10 @@ platform. Addresses and contact details are distinctive strings, so any leak sho
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.scheduling.support import support_tick
@@ -419,3 +423,64 @@ async def test_the_relay_waits_for_no_quiet_hours(services: Services, clock: Fak
     await rumi.send("can't sleep")
     await post.deliver()
     assert post.last(kito) == "New message 💬\ncan't sleep"
+
+
+async def test_last_words_before_end_still_arrive_then_leave_no_trace(services: Services, clock: FakeClock) -> None:
+    post = Post(services)
+    g = await group(services)
+    kito = await volunteer(g, "vol-5519", "Kito")
+    rumi = await g.member("req-7731")
+    await ask_for_peer(rumi)
+    await post.deliver()
+    await post.press(kito, "Yes")
+    await kito.send("one more thing")  # on its way to the person who is about to leave
+    await rumi.send("thanks, bye")
+    await rumi.send("/end")
+    await post.deliver()
+    assert post.texts(kito)[-2:] == ["New message 💬\nthanks, bye", post.last(kito)]
+    assert post.last(kito).startswith("The conversation has ended 🌿")
+    assert not any("one more thing" in text for text in post.texts(rumi))
+    assert "thanks, bye" in await post.payloads()
+    await support_tick(services.store, clock.now())
+    assert "thanks, bye" not in await post.payloads() and "one more thing" not in await post.payloads()
+
+
+async def test_each_side_exports_only_its_own_secrets(services: Services) -> None:
+    post = Post(services)
+    g = await group(services)
+    kito = await volunteer(g, "vol-5519", "Kito", detail=HANDLE)
+    rumi = await g.member("req-7731")
+    await ask_for_peer(rumi, "Rumi", reason="A rough week", reach="WhatsApp", detail=PHONE)
+    await post.deliver()
+    await kito.send("/mydata")
+    kito_export = next(reply.document for reply in kito.replies if reply.document).data.decode()
+    assert HANDLE in kito_export and "support_asks" in kito_export
+    for secret in ("Rumi", "A rough week", PHONE):
+        assert secret not in kito_export
+    await rumi.send("/mydata")
+    rumi_export = next(reply.document for reply in rumi.replies if reply.document).data.decode()
+    assert PHONE in rumi_export and "A rough week" in rumi_export
+    assert HANDLE not in rumi_export and "Kito" not in rumi_export
+
+
+async def test_logs_hold_no_relayed_words_names_or_details(services: Services,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    post = Post(services)
+    g = await group(services)
+    kito = await volunteer(g, "vol-5519", "Kito", detail=HANDLE)
+    rumi = await g.member("req-7731")
+    await ask_for_peer(rumi, "Rumi", reason="an unusual reason")
+    await post.deliver()
+    await post.press(kito, "Yes")
+    await rumi.send("an unusual sentence to relay")
+    await post.deliver()
+    assert post.last(kito).endswith("an unusual sentence to relay")
+    await rumi.send("/end")
+    await rumi.send("/report")
+    await rumi.send("an unusual report")
+    await rumi.press("Yes, share")
+    await post.deliver()
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    for secret in (HANDLE, PHONE, "Rumi", "Kito", "unusual", "req-7731", "vol-5519"):
+        assert secret not in logged

@@ -219,7 +219,7 @@ class Support(Feature):
         link = await turn.store.support.link(turn.require_contact().id)
         if link is None:
             return [turn.with_menu(turn.t("support.nothing_to_end"))]
-        await end(turn.store, link, turn.now())
+        await end(turn.store, link, turn.now(), last_words=True)
         if link.other_id is None:
             return [turn.with_menu(turn.t("support.stopped_looking"))]
         return [Reply(turn.t("support.ended_you"), (Choice(key("support", "report"), turn.t("support.btn_report")),

@@ -80,3 +80,6 @@ CREATE TABLE support_tally (
     unmatched  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (cohort_id, day)
 );
+
+-- Relayed words are deleted by reference once delivered (see Deliveries.purge).
+CREATE INDEX deliveries_by_ref ON deliveries (ref) WHERE ref IS NOT NULL;

@@ -4,6 +4,7 @@ and a post office that delivers the outbox through a fake Sender and remembers w
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 
 from bot.app import Services
@@ -37,6 +38,13 @@ class Person(Chat):
         contact = await self.services.store.contacts.find(self.address)
         assert contact is not None
         return contact.id
+
+    async def forget(self) -> int:
+        """Send /forget and confirm; return the id the person had."""
+        contact_id = await self.contact_id()
+        await self.send("/forget")
+        await self.press("Yes, delete")
+        return contact_id
 
 
 @dataclass
@@ -156,3 +164,42 @@ async def ask_for_peer(person: Person, alias: str = "Rumi", *, reason: str | Non
     await person.press(reach)
     if detail is not None:
         await person.send(detail)
+
+
+@dataclass
+class Scene:
+    """A facilitator's group with one approved volunteer (Kito) and a member (Rumi) who asked for a peer."""
+
+    post: Post
+    group: Group
+    kito: Person
+    rumi: Person
+    lena: Person | None = None  # a second volunteer, asked after Kito (she joined later)
+
+
+async def scene(services: Services, *, accept: bool = False, lena: bool = False,
+                volunteer_args: dict[str, object] | None = None,
+                request_args: dict[str, object] | None = None) -> Scene:
+    """Rumi's request delivered to Kito; with `accept`, Kito said yes; with `lena`, a second volunteer waits."""
+    post = Post(services)
+    g = await group(services)
+    kito = await volunteer(g, "vol-5519", "Kito", **(volunteer_args or {}))
+    second = await volunteer(g, "vol-6620", "Lena", detail="@lena_peer") if lena else None
+    rumi = await g.member("req-7731")
+    await ask_for_peer(rumi, **(request_args or {}))  # type: ignore[arg-type]
+    await post.deliver()
+    if accept:
+        await post.press(kito, "Yes")
+    return Scene(post, g, kito, rumi, second)
+
+
+def nothing_refers_to(services: Services, contact_id: int) -> bool:
+    """True when no row in any table that refers to people (found through foreign keys) names this person."""
+    with sqlite3.connect(services.settings.database_path) as conn:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for fk in conn.execute(f"PRAGMA foreign_key_list({table})").fetchall():
+                if fk[2] == "contacts" and conn.execute(
+                        f"SELECT COUNT(*) FROM {table} WHERE {fk[3]} = ?", (contact_id,)).fetchone() != (0,):
+                    return False
+    return True

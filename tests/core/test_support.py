@@ -11,7 +11,7 @@ from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.scheduling.support import support_tick
 from tests.helpers import rows
-from tests.peers import Person, Post, ask_for_peer, group, offer, volunteer
+from tests.peers import Person, Post, ask_for_peer, group, nothing_refers_to, offer, scene, volunteer
 
 HANDLE = "@kito_peer_77"
 PHONE = "+255766123987"
@@ -112,15 +112,9 @@ async def test_a_relay_passes_words_both_ways_with_no_identity(services: Service
 
 
 async def test_a_no_moves_on_to_the_next_volunteer_and_then_says_honestly_no_one_is_free(services: Services) -> None:
-    post = Post(services)
-    g = await group(services)
-    kito = await volunteer(g, "vol-5519", "Kito")
-    lena = await volunteer(g, "vol-6620", "Lena", detail="@lena_peer")
-    rumi = await g.member("req-7731")
-    await ask_for_peer(rumi)
-    await post.deliver()
-    first = kito if post.texts(kito) and "Someone would like" in post.last(kito) else lena
-    second = lena if first is kito else kito
+    s = await scene(services, lena=True)
+    post, first, second, rumi = s.post, s.kito, s.lena, s.rumi
+    assert second is not None and "Someone would like" in post.last(first)
     await post.press(first, "Not right now")
     assert "Saying no is fine" in first.text
     await post.deliver()
@@ -134,14 +128,9 @@ async def test_a_no_moves_on_to_the_next_volunteer_and_then_says_honestly_no_one
 
 
 async def test_no_answer_in_time_asks_the_next_volunteer(services: Services, clock: FakeClock) -> None:
-    post = Post(services)
-    g = await group(services)
-    kito = await volunteer(g, "vol-5519", "Kito")
-    lena = await volunteer(g, "vol-6620", "Lena", detail="@lena_peer")
-    rumi = await g.member("req-7731")
-    await ask_for_peer(rumi)
-    await post.deliver()
-    first, second = (kito, lena) if post.texts(kito) and "Someone would like" in post.last(kito) else (lena, kito)
+    s = await scene(services, lena=True)
+    post, first, second, rumi = s.post, s.kito, s.lena, s.rumi
+    assert second is not None and not any("Someone would like" in text for text in post.texts(second))
     clock.advance(minutes=29)
     assert await support_tick(services.store, clock.now()) == 0
     clock.advance(minutes=2)
@@ -199,13 +188,8 @@ async def test_requests_are_limited_per_day(services: Services, clock: FakeClock
 
 
 async def test_a_report_reaches_the_facilitator_without_names_and_blocks_the_pair(services: Services) -> None:
-    post = Post(services)
-    g = await group(services)
-    kito = await volunteer(g, "vol-5519", "Kito")
-    rumi = await g.member("req-7731")
-    await ask_for_peer(rumi)
-    await post.deliver()
-    await post.press(kito, "Yes")
+    s = await scene(services, accept=True)
+    post, g, kito, rumi = s.post, s.group, s.kito, s.rumi
     await rumi.send("/report")
     await rumi.send("They were unkind to me")
     await rumi.press("Keep it anonymous")
@@ -222,13 +206,8 @@ async def test_a_report_reaches_the_facilitator_without_names_and_blocks_the_pai
 
 
 async def test_a_report_may_share_the_names_shown(services: Services) -> None:
-    post = Post(services)
-    g = await group(services)
-    kito = await volunteer(g, "vol-5519", "Kito")
-    rumi = await g.member("req-7731")
-    await ask_for_peer(rumi)
-    await post.deliver()
-    await post.press(kito, "Yes")
+    s = await scene(services, accept=True)
+    g, kito = s.group, s.kito
     await kito.send("/report")
     await kito.send("They sent things that scared me")
     await kito.press("Yes, share names")
@@ -238,58 +217,34 @@ async def test_a_report_may_share_the_names_shown(services: Services) -> None:
 
 
 async def test_forget_by_the_requester_mid_request_tells_the_volunteer_only_that_it_ended(services: Services) -> None:
-    post = Post(services)
-    g = await group(services)
-    kito = await volunteer(g, "vol-5519", "Kito")
-    rumi = await g.member("req-7731")
-    await ask_for_peer(rumi)
-    await post.deliver()
-    rumi_id = await rumi.contact_id()
-    await rumi.send("/forget")
-    await rumi.press("Yes, delete")
+    s = await scene(services)
+    post, kito, rumi = s.post, s.kito, s.rumi
+    rumi_id = await rumi.forget()
     assert "requests for a peer: 1" in rumi.text
     await post.deliver()
     assert post.last(kito).startswith("An update for you 🤝")
     assert "isn't needed any more" in post.last(kito)
     await post.press(kito, "Yes")  # the old request's button
     assert "no longer works" in kito.text or "already moved on" in kito.text
-    for table, column in (("support_requests", "requester_id"), ("support_asks", "volunteer_id"),
-                          ("deliveries", "contact_id")):
-        assert rows(services.settings.database_path, f"SELECT COUNT(*) FROM {table} WHERE {column} = ?",
-                    rumi_id) == [(0,)]
+    assert nothing_refers_to(services, rumi_id)
     assert rows(services.settings.database_path, "SELECT COUNT(*) FROM support_asks") == [(0,)]
 
 
 async def test_forget_by_the_volunteer_mid_request_asks_the_next_one(services: Services) -> None:
-    post = Post(services)
-    g = await group(services)
-    kito = await volunteer(g, "vol-5519", "Kito")
-    rumi = await g.member("req-7731")
-    await ask_for_peer(rumi)
-    await post.deliver()
-    kito_id = await kito.contact_id()
-    await kito.send("/forget")
-    await kito.press("Yes, delete")
+    s = await scene(services)
+    post, kito, rumi = s.post, s.kito, s.rumi
+    kito_id = await kito.forget()
     assert "your offer to support peers: 1" in kito.text
     await post.deliver()
     assert "no peer supporter is free right now" in post.last(rumi)
-    for table in ("volunteers", "support_asks"):
-        column = "contact_id" if table == "volunteers" else "volunteer_id"
-        assert rows(services.settings.database_path, f"SELECT COUNT(*) FROM {table} WHERE {column} = ?",
-                    kito_id) == [(0,)]
+    assert nothing_refers_to(services, kito_id)
 
 
 async def test_forget_mid_relay_ends_it_and_removes_the_words(services: Services) -> None:
-    post = Post(services)
-    g = await group(services)
-    kito = await volunteer(g, "vol-5519", "Kito")
-    rumi = await g.member("req-7731")
-    await ask_for_peer(rumi)
-    await post.deliver()
-    await post.press(kito, "Yes")
+    s = await scene(services, accept=True)
+    post, kito, rumi = s.post, s.kito, s.rumi
     await kito.send("a secret only for you")
-    await kito.send("/forget")
-    await kito.press("Yes, delete")
+    await kito.forget()
     await post.deliver()
     assert post.last(rumi).startswith("The conversation has ended 🌿")
     assert "a secret only for you" not in "\n".join(post.texts(rumi))
@@ -357,13 +312,8 @@ async def test_a_volunteer_in_quiet_hours_or_off_their_times_is_not_asked(servic
 
 
 async def test_facilitators_see_counts_of_requests(services: Services, clock: FakeClock) -> None:
-    post = Post(services)
-    g = await group(services)
-    kito = await volunteer(g, "vol-5519", "Kito")
-    rumi = await g.member("req-7731")
-    await ask_for_peer(rumi)
-    await post.deliver()
-    await post.press(kito, "Yes")
+    s = await scene(services, accept=True)
+    g, kito, rumi = s.group, s.kito, s.rumi
     await rumi.send("/end")
     await g.fay.send("/volunteers")
     assert "Requests made: 1" in g.fay.text and "Answered by a peer: 1" in g.fay.text
@@ -396,13 +346,8 @@ async def test_stale_and_foreign_answers_change_nothing(services: Services) -> N
 
 
 async def test_relay_during_a_timeout_window_and_idle_relays_end(services: Services, clock: FakeClock) -> None:
-    post = Post(services)
-    g = await group(services)
-    kito = await volunteer(g, "vol-5519", "Kito")
-    rumi = await g.member("req-7731")
-    await ask_for_peer(rumi)
-    await post.deliver()
-    await post.press(kito, "Yes")
+    s = await scene(services, accept=True)
+    post, kito, rumi = s.post, s.kito, s.rumi
     clock.advance(days=3, minutes=1)
     await support_tick(services.store, clock.now())
     await post.deliver()
@@ -412,13 +357,8 @@ async def test_relay_during_a_timeout_window_and_idle_relays_end(services: Servi
 
 
 async def test_the_relay_waits_for_no_quiet_hours(services: Services, clock: FakeClock) -> None:
-    post = Post(services)
-    g = await group(services)
-    kito = await volunteer(g, "vol-5519", "Kito")
-    rumi = await g.member("req-7731")
-    await ask_for_peer(rumi)
-    await post.deliver()
-    await post.press(kito, "Yes")
+    s = await scene(services, accept=True)
+    post, kito, rumi = s.post, s.kito, s.rumi
     clock.advance(hours=11)  # 23:00 in Nairobi: inside the default quiet hours
     await rumi.send("can't sleep")
     await post.deliver()
@@ -426,13 +366,8 @@ async def test_the_relay_waits_for_no_quiet_hours(services: Services, clock: Fak
 
 
 async def test_last_words_before_end_still_arrive_then_leave_no_trace(services: Services, clock: FakeClock) -> None:
-    post = Post(services)
-    g = await group(services)
-    kito = await volunteer(g, "vol-5519", "Kito")
-    rumi = await g.member("req-7731")
-    await ask_for_peer(rumi)
-    await post.deliver()
-    await post.press(kito, "Yes")
+    s = await scene(services, accept=True)
+    post, kito, rumi = s.post, s.kito, s.rumi
     await kito.send("one more thing")  # on its way to the person who is about to leave
     await rumi.send("thanks, bye")
     await rumi.send("/end")
@@ -446,12 +381,9 @@ async def test_last_words_before_end_still_arrive_then_leave_no_trace(services: 
 
 
 async def test_each_side_exports_only_its_own_secrets(services: Services) -> None:
-    post = Post(services)
-    g = await group(services)
-    kito = await volunteer(g, "vol-5519", "Kito", detail=HANDLE)
-    rumi = await g.member("req-7731")
-    await ask_for_peer(rumi, "Rumi", reason="A rough week", reach="WhatsApp", detail=PHONE)
-    await post.deliver()
+    s = await scene(services, volunteer_args={"detail": HANDLE},
+                    request_args={"reason": "A rough week", "reach": "WhatsApp", "detail": PHONE})
+    kito, rumi = s.kito, s.rumi
     await kito.send("/mydata")
     kito_export = next(reply.document for reply in kito.replies if reply.document).data.decode()
     assert HANDLE in kito_export and "support_asks" in kito_export
@@ -466,13 +398,9 @@ async def test_each_side_exports_only_its_own_secrets(services: Services) -> Non
 async def test_logs_hold_no_relayed_words_names_or_details(services: Services,
                                                            caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    post = Post(services)
-    g = await group(services)
-    kito = await volunteer(g, "vol-5519", "Kito", detail=HANDLE)
-    rumi = await g.member("req-7731")
-    await ask_for_peer(rumi, "Rumi", reason="an unusual reason")
-    await post.deliver()
-    await post.press(kito, "Yes")
+    s = await scene(services, accept=True, volunteer_args={"detail": HANDLE},
+                    request_args={"reason": "an unusual reason"})
+    post, kito, rumi = s.post, s.kito, s.rumi
     await rumi.send("an unusual sentence to relay")
     await post.deliver()
     assert post.last(kito).endswith("an unusual sentence to relay")

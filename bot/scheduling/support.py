@@ -110,10 +110,14 @@ async def move_on(store: Store, request: SupportRequest, now: datetime) -> None:
                   services=True)
 
 
-async def accept(store: Store, request: SupportRequest, volunteer_reach: Reach, now: datetime) -> RequestStatus:
-    """Both said yes: connect them directly, or through the relay when either wants the bot in between."""
+async def accept(store: Store, request: SupportRequest, volunteer_reach: Reach, now: datetime) -> RequestStatus | None:
+    """Both said yes: connect them directly, or through the relay when either wants the bot in between.
+
+    None when the request stopped asking in the meantime (the requester ended it).
+    """
     status = RequestStatus.RELAY if Reach.BOT in (request.reach, volunteer_reach) else RequestStatus.CONNECTED
-    await store.support.set_status(request.id, status, now, (RequestStatus.ASKING,))
+    if not await store.support.set_status(request.id, status, now, (RequestStatus.ASKING,)):
+        return None
     await store.support.count(request.cohort_id, now, "answered")
     await send(store, request.requester_id, {"m": "matched", "request": request.id}, f"support:matched:{request.id}",
                now)

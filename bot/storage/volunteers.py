@@ -123,11 +123,12 @@ class Volunteers:
         return changed == 1
 
     async def deciders(self, contact_id: int) -> list[int]:
-        """The facilitators who may decide on this person: owners of the open cohorts they are in."""
+        """The facilitators who may decide on this person: owners of the open cohorts they are in (never themself)."""
         rows = await self.db.fetchall(
             "SELECT DISTINCT c.owner_id FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id"
             " JOIN contacts f ON f.id = c.owner_id"
-            " WHERE m.contact_id = ? AND c.status = 'open' AND f.is_facilitator = 1 ORDER BY c.owner_id",
+            " WHERE m.contact_id = ? AND c.status = 'open' AND f.is_facilitator = 1 AND c.owner_id != m.contact_id"
+            " ORDER BY c.owner_id",
             (contact_id,),
         )
         return [row[0] for row in rows]
@@ -137,7 +138,7 @@ class Volunteers:
         rows = await self.db.fetchall(
             "SELECT v.*, MIN(c.id), c.name AS cohort_name FROM volunteers v"  # SQLite: c.name of the MIN row
             " JOIN cohort_members m ON m.contact_id = v.contact_id JOIN cohorts c ON c.id = m.cohort_id"
-            " WHERE c.owner_id = ? AND c.status = 'open' AND v.status = 'pending'"
+            " WHERE c.owner_id = ? AND c.status = 'open' AND v.status = 'pending' AND v.contact_id != c.owner_id"
             " GROUP BY v.contact_id ORDER BY v.created_at, v.contact_id LIMIT ?",
             (facilitator_id, limit),
         )
@@ -158,7 +159,8 @@ class Volunteers:
             async with conn.execute(
                 "SELECT MIN(c.id) FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id"
                 " JOIN volunteers v ON v.contact_id = m.contact_id"
-                " WHERE m.contact_id = ? AND c.owner_id = ? AND c.status = 'open' AND v.status = 'pending'",
+                " WHERE m.contact_id = ? AND c.owner_id = ? AND c.status = 'open' AND v.status = 'pending'"
+                " AND c.owner_id != m.contact_id",
                 (contact_id, facilitator_id),
             ) as cursor:
                 row = await cursor.fetchone()

@@ -412,3 +412,13 @@ async def test_logs_hold_no_relayed_words_names_or_details(services: Services,
     logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
     for secret in (HANDLE, PHONE, "Rumi", "Kito", "unusual", "req-7731", "vol-5519"):
         assert secret not in logged
+
+
+async def test_a_facilitator_cannot_approve_their_own_offer(services: Services) -> None:
+    g = await group(services)
+    await g.fay.send(f"/join {g.code}")
+    await g.fay.send("/offer")
+    assert "you need to be in a group first" in g.fay.text  # no other facilitator could decide
+    fay_id = await g.fay.contact_id()
+    await g.fay.press_key(f"offer:ok:{fay_id}")
+    assert "no longer works" in g.fay.text

@@ -192,6 +192,8 @@ class Support(Feature):
             await move_on(store, request, now)
             return [turn.with_menu(turn.t("support.declined_thanks"))]
         status = await accept(store, request, volunteer.offer.reach, now)
+        if status is None:
+            return [turn.with_menu(turn.t("support.too_late"))]
         if status == RequestStatus.RELAY:
             return [Reply(turn.t("support.accepted_relay", alias=request.alias),
                           (Choice(key("support", "end"), turn.t("support.btn_end")),))]

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -17,7 +18,9 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.engine import Engine
 from bot.core.features import all_features
 from bot.core.i18n import Library
+from bot.core.messages import Address
 from bot.core.outbound import Sender
+from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.scheduler import Scheduling
 from bot.storage.store import Store
 
@@ -72,15 +75,23 @@ async def run_console(settings: Settings, name: str, *, with_scheduler: bool = F
 
     services = await build_services(settings)
     chat = ConsoleChat(services.engine, name, console_files_dir(settings))
-    scheduling = build_scheduling(services, {"console": ConsoleSender(chat)}) if with_scheduler else None
+    scheduling = build_scheduling(services, {"console": ConsoleSender(chat)})
+    if not with_scheduler:
+        chat.inbox = partial(own_messages, services, scheduling.dispatcher, chat.address)
     try:
-        if scheduling is not None:
+        if with_scheduler:
             await scheduling.start()
         await chat.run()
     finally:
-        if scheduling is not None:
+        if with_scheduler:
             await scheduling.stop()
         await services.close()
+
+
+async def own_messages(services: Services, dispatcher: Dispatcher, address: Address) -> int:
+    """Deliver one person's due outbox messages now (the console without the scheduler)."""
+    contact = await services.store.contacts.find(address)
+    return await dispatcher.drain(contact_id=contact.id) if contact is not None else 0
 
 
 async def open_channels(services: Services) -> list[Channel]:

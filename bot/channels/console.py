@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -42,6 +43,9 @@ class ConsoleChat:
         self.files_dir = files_dir
         self.out = out
         self.last_choices: tuple[Choice, ...] = ()
+        # Delivers this person's due outbox messages (a peer's request, a relayed message) between lines, so two
+        # people in two consoles (`--as`) reach each other without the scheduler; None when the scheduler runs.
+        self.inbox: Callable[[], Awaitable[object]] | None = None
 
     def to_incoming(self, line: str) -> Incoming:
         text = line.strip()
@@ -64,9 +68,12 @@ class ConsoleChat:
     async def run(self, stdin: TextIO = sys.stdin) -> None:
         interactive = stdin.isatty()
         if interactive:
-            self.out.write("Console chat. Type /start to begin, a number to press a choice, Ctrl-D to leave.\n\n")
+            self.out.write("Console chat. Type /start to begin, a number to press a choice, Enter alone to check for "
+                           "new messages, Ctrl-D to leave.\n\n")
             self.out.flush()
         while True:
+            if self.inbox is not None:
+                await self.inbox()
             if interactive:
                 self.out.write("> ")
                 self.out.flush()

@@ -149,6 +149,10 @@ class Engine:
         owner = self.features.get(turn.conversation.feature or "")
         if owner is not None:
             return await owner.on_text(turn, text)
+        for feature in self.features.values():
+            replies = await feature.on_free_text(turn, text)
+            if replies is not None:
+                return replies
         return [Reply(turn.t("errors.not_understood"), turn.menu_choices())]
 
     def menu_choices(self, turn: Turn) -> tuple[Choice, ...]:

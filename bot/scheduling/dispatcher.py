@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 MAX_ATTEMPTS = 8
+# A live peer conversation goes at once, even in quiet hours: both people are there right now (volunteers are
+# only ever asked outside their own quiet hours).
+LIVE_KINDS = frozenset({"support"})
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -51,9 +54,9 @@ class Dispatcher:
             log.warning("recovered %s deliveries left in flight by an earlier run", count)
         return count
 
-    async def run_once(self) -> int:
-        """Claim one batch of due rows and deliver them; return how many were claimed."""
-        claimed = await self.store.deliveries.claim_due(self.clock.now(), self.batch)
+    async def run_once(self, contact_id: int | None = None) -> int:
+        """Claim one batch of due rows (everyone's, or one person's) and deliver them; return how many."""
+        claimed = await self.store.deliveries.claim_due(self.clock.now(), self.batch, contact_id)
         if not claimed:
             return 0
         by_person: dict[int, list[Delivery]] = {}
@@ -69,11 +72,11 @@ class Dispatcher:
         await asyncio.gather(*(one_person(rows) for rows in by_person.values()))
         return len(claimed)
 
-    async def drain(self, stopping: Callable[[], bool] = lambda: False) -> int:
+    async def drain(self, stopping: Callable[[], bool] = lambda: False, contact_id: int | None = None) -> int:
         """Deliver batches until nothing is due (or `stopping()` says so); return how many rows were handled."""
         total = 0
         while not stopping():
-            handled = await self.run_once()
+            handled = await self.run_once(contact_id)
             total += handled
             if handled == 0:
                 break
@@ -95,7 +98,7 @@ class Dispatcher:
             await deliveries.finish(delivery.id, DeliveryStatus.CANCELLED, reason, now)
             return
         quiet = (await self.store.reminders.get(contact.id)).quiet
-        quiet_until = quiet.until(now, contact.timezone) if quiet else None
+        quiet_until = quiet.until(now, contact.timezone) if quiet and delivery.kind not in LIVE_KINDS else None
         if quiet_until is not None:
             await deliveries.release(delivery.id, quiet_until, "quiet_hours", now, attempted=False)
             return

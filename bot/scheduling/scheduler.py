@@ -1,7 +1,8 @@
 """APScheduler decides when; the database remembers what.
 
-Three jobs with fixed ids, rebuilt at every start (the in-memory job store holds nothing worth keeping):
-a reminder tick each minute, a follow-up tick, and the dispatcher tick that starts a drain of due rows
+Jobs with fixed ids, rebuilt at every start (the in-memory job store holds nothing worth keeping):
+a reminder tick each minute, a follow-up tick, a peer-support tick each minute (asks nobody answered in
+time), and the dispatcher tick that starts a drain of due rows
 whenever none is running. Each tick reads the database, so a restart loses nothing.
 """
 
@@ -21,6 +22,7 @@ from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.followups import followup_tick
 from bot.scheduling.reminders import reminder_tick
 from bot.scheduling.render import Renderers
+from bot.scheduling.support import SupportMessages, support_tick
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,8 @@ logging.getLogger("apscheduler").setLevel(logging.WARNING)
 REMINDER_JOB = "reminder-tick"
 FOLLOWUP_JOB = "followup-tick"
 DISPATCH_JOB = "dispatcher"
-JOB_IDS = (REMINDER_JOB, FOLLOWUP_JOB, DISPATCH_JOB)
+SUPPORT_JOB = "support-tick"
+JOB_IDS = (REMINDER_JOB, FOLLOWUP_JOB, SUPPORT_JOB, DISPATCH_JOB)
 
 
 class Scheduling:
@@ -42,6 +45,7 @@ class Scheduling:
         self.library = library
         self.clock = clock
         self.renderers = Renderers(store, library)
+        SupportMessages(store, library).register(self.renderers)
         self.dispatcher = Dispatcher(store, self.renderers, senders, clock)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.dispatch_seconds = dispatch_seconds
@@ -54,9 +58,11 @@ class Scheduling:
         await self.dispatcher.recover()
         await self.reminders()
         await self.followups()
+        await self.support()
         every = {"max_instances": 1, "coalesce": True, "replace_existing": True, "misfire_grace_time": 30}
         self.scheduler.add_job(self.reminders, "interval", minutes=1, id=REMINDER_JOB, **every)
         self.scheduler.add_job(self.followups, "interval", minutes=self.followup_minutes, id=FOLLOWUP_JOB, **every)
+        self.scheduler.add_job(self.support, "interval", minutes=1, id=SUPPORT_JOB, **every)
         self.scheduler.add_job(self.dispatch, "interval", seconds=self.dispatch_seconds, id=DISPATCH_JOB, **every)
         self.scheduler.start()
         log.info("scheduler started: %s", ", ".join(JOB_IDS))
@@ -79,6 +85,9 @@ class Scheduling:
     async def followups(self) -> None:
         steps = self.library.base.followups.steps
         await _guarded("follow-up tick", lambda: followup_tick(self.store, steps, self.clock.now()))
+
+    async def support(self) -> None:
+        await _guarded("support tick", lambda: support_tick(self.store, self.clock.now()))
 
     async def dispatch(self) -> None:
         """Start draining due rows unless a drain is already running (a big broadcast outlasts a tick)."""

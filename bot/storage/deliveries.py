@@ -122,13 +122,14 @@ class Deliveries:
             added = conn.total_changes - before
         return added
 
-    async def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
-        """Move up to `limit` due pending rows to `sending` and return them, oldest due first."""
+    async def claim_due(self, now: datetime, limit: int, contact_id: int | None = None) -> list[Delivery]:
+        """Move up to `limit` due pending rows (everyone's, or one person's) to `sending` and return them, oldest
+        due first."""
         async with self.db.tx() as conn, conn.execute(
             "UPDATE deliveries SET status = 'sending', updated_at = ? WHERE id IN ("
-            " SELECT id FROM deliveries WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?)"
-            " RETURNING *",
-            (to_ts(now), to_ts(now), limit),
+            " SELECT id FROM deliveries WHERE status = 'pending' AND due_at <= ? AND (? IS NULL OR contact_id = ?)"
+            " ORDER BY due_at, id LIMIT ?) RETURNING *",
+            (to_ts(now), to_ts(now), contact_id, contact_id, limit),
         ) as cursor:
             rows = await cursor.fetchall()
         return sorted((self.row(row) for row in rows), key=lambda d: (d.due_at, d.id))
@@ -165,6 +166,21 @@ class Deliveries:
             sql += " AND contact_id = ?"
             params += (contact_id,)
         return await self._update(sql, params)
+
+    async def cancel_key(self, idem_key: str, reason: str, now: datetime) -> bool:
+        """Cancel one row if it has not gone yet; False when it was sent (or is being sent) already."""
+        return await self._update("UPDATE deliveries SET status = 'cancelled', reason = ?, updated_at = ?"
+                                  " WHERE idem_key = ? AND status = 'pending'", (reason, to_ts(now), idem_key)) == 1
+
+    async def purge(self, ref: str, keep_pending_to: tuple[int, ...] = ()) -> int:
+        """Delete the rows with this reference, except those still pending for the people named (relayed words
+        leave no trace once delivered, yet a last message on its way still arrives)."""
+        if not keep_pending_to:
+            return await self._update("DELETE FROM deliveries WHERE ref = ?", (ref,))
+        marks = ", ".join("?" for _ in keep_pending_to)
+        return await self._update(
+            f"DELETE FROM deliveries WHERE ref = ? AND NOT (status = 'pending' AND contact_id IN ({marks}))",  # noqa: S608
+            (ref, *keep_pending_to))
 
     async def revive(self, cohort_id: int, contact_ids: list[int], reasons: tuple[str, ...], now: datetime) -> int:
         """Make a cohort's future rows pending again for these people, when cancelled for one of `reasons`."""

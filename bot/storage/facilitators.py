@@ -23,6 +23,8 @@ class Action(StrEnum):
     COHORT_CREATED = "cohort_created"
     DATE_CHANGED = "date_changed"
     COHORT_CLOSED = "cohort_closed"
+    VOLUNTEER_APPROVED = "volunteer_approved"
+    VOLUNTEER_DECLINED = "volunteer_declined"
 
 
 def normalise_invite(text: str) -> str:

@@ -14,6 +14,8 @@ from bot.storage.db import Database
 from bot.storage.deliveries import Deliveries
 from bot.storage.facilitators import Facilitators
 from bot.storage.reminders import Reminders
+from bot.storage.support import SupportRequests
+from bot.storage.volunteers import Volunteers
 
 
 class Store:
@@ -28,6 +30,8 @@ class Store:
         self.cohorts = Cohorts(db, vault)
         self.facilitators = Facilitators(db, vault)
         self.reminders = Reminders(db, vault)
+        self.volunteers = Volunteers(db, vault)
+        self.support = SupportRequests(db, vault)
 
     @classmethod
     async def open(cls, path: Path, secret: str, *, migrate: bool = True) -> Store:

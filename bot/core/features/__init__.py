@@ -12,10 +12,12 @@ from bot.core.features.journey import JourneyFeature
 from bot.core.features.language import Language
 from bot.core.features.menu import Menu
 from bot.core.features.mood import Mood
+from bot.core.features.offer import OfferFeature
 from bot.core.features.onboarding import Onboarding
 from bot.core.features.privacy import Privacy
 from bot.core.features.reflect import Reflect
 from bot.core.features.reminders import Reminders
+from bot.core.features.support import Support
 
 
 def all_features() -> list[Feature]:
@@ -33,4 +35,6 @@ def all_features() -> list[Feature]:
         Facilitator(),
         Cohorts(),
         Join(),
+        Support(),
+        OfferFeature(),
     ]

@@ -94,6 +94,13 @@ class Feature:
         """True in states where typed words are answers, not commands (except the stop words)."""
         return False
 
+    async def on_free_text(self, turn: Turn, text: str) -> list[Reply] | None:
+        """Free text outside any conversation; None when this feature does not take it (the peer relay does)."""
+        return None
+
+    async def on_forget(self, turn: Turn) -> None:
+        """Just before the person's data is deleted: settle what other people are waiting on with them."""
+
 
 def key(*parts: object) -> str:
     """Build a choice key from parts: key('checkin', 'mood', 3) == 'checkin:mood:3'."""

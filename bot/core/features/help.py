@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from bot.core.features.base import Feature, Turn
+from bot.core.i18n import Library
 from bot.core.messages import Reply
+
+
+def local_services(library: Library, language: str) -> str:
+    """The help card's list of local services, or the note that none were added yet."""
+    card = library.help(language)
+    if not card.services:
+        return card.no_services
+    lines = [f"• {s.name}: {s.contact}" + (f" ({s.note})" if s.note else "") for s in card.services]
+    return "\n".join([card.services_title, *lines])
 
 
 def help_card(turn: Turn) -> str:
     card = turn.library.help(turn.language)
-    if card.services:
-        lines = [f"• {s.name}: {s.contact}" + (f" ({s.note})" if s.note else "") for s in card.services]
-        services = "\n".join([card.services_title, *lines])
-    else:
-        services = card.no_services
-    return "\n\n".join((card.card, card.overdose, services))
+    return "\n\n".join((card.card, card.overdose, local_services(turn.library, turn.language)))
 
 
 class Help(Feature):

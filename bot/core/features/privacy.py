@@ -38,6 +38,8 @@ class Privacy(Feature):
         contact = turn.require_contact()
         match parts:
             case ["forget", "yes"] if turn.conversation.state == FORGET_STATE:
+                for feature in turn.engine.features.values():
+                    await feature.on_forget(turn)
                 counts = await turn.store.contacts.forget(contact.id)
                 return [Reply(self._deleted_summary(turn, counts))]
             case ["forget", "no"]:

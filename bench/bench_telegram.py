@@ -12,7 +12,7 @@ The machine may be busy with other work, so rounds alternate between the two bot
 
 `api_calls_per_update` says why the ratio cannot reach 1: a mood press costs the real bot four Bot API calls
 (answer the press, take the buttons off the question, the mood's reply, the closing line with the menu) and
-the echo bot two, and each call costs about as much CPU as all of the bot's own work on an update.
+the echo bot two, and each call costs several times the CPU of all the bot's own work on an update.
 """
 
 from __future__ import annotations

@@ -94,15 +94,15 @@ class Engine:
             return [Reply(turn.t(exc.key), turn.menu_choices())]
 
     async def _turn(self, incoming: Incoming) -> Turn:
-        contact = await self.store.contacts.find(incoming.sender)
-        if contact is None:
+        found = await self.store.find_person(incoming.sender)
+        if found is None:
             return Turn(self, incoming, None, Conversation(), self._hint(incoming))
+        contact, conversation = found
         now = self.clock.now()
         if now - contact.last_seen_at >= SEEN_PRECISION:
             await self.store.contacts.touch(contact.id, now)
         if contact.status == ContactStatus.BLOCKED:
             await self.store.contacts.update(contact.id, status=ContactStatus.ACTIVE)
-        conversation = await self.store.conversations.get(contact.id)
         return Turn(self, incoming, contact, conversation, contact.language)
 
     def _command_of(self, turn: Turn, incoming: Incoming, text: str) -> tuple[str | None, str]:

@@ -53,10 +53,11 @@ class Contacts:
     def lookup_key(self, address: Address) -> bytes:
         return self.vault.lookup(f"{address.channel}:{address.id}")
 
-    def _row(self, row: aiosqlite.Row) -> Contact:
+    def from_row(self, row: aiosqlite.Row, address: Address | None = None) -> Contact:
+        """A Contact from a contacts row; pass the address when it is known, to skip decrypting it."""
         return Contact(
             id=row["id"],
-            address=Address(row["channel"], self.vault.decrypt(row["address"])),
+            address=address or Address(row["channel"], self.vault.decrypt(row["address"])),
             language=row["language"],
             timezone=row["timezone"],
             status=ContactStatus(row["status"]),
@@ -69,11 +70,11 @@ class Contacts:
 
     async def find(self, address: Address) -> Contact | None:
         row = await self.db.fetchone("SELECT * FROM contacts WHERE lookup = ?", (self.lookup_key(address),))
-        return self._row(row) if row else None
+        return self.from_row(row, address) if row else None
 
     async def get(self, contact_id: int) -> Contact | None:
         row = await self.db.fetchone("SELECT * FROM contacts WHERE id = ?", (contact_id,))
-        return self._row(row) if row else None
+        return self.from_row(row) if row else None
 
     async def create(self, address: Address, language: str, timezone: str, now: datetime) -> Contact:
         """Record a person at the moment they consent; the first row that names them."""

@@ -29,10 +29,13 @@ class Conversations:
 
     async def get(self, contact_id: int) -> Conversation:
         row = await self.db.fetchone("SELECT state, data FROM conversations WHERE contact_id = ?", (contact_id,))
-        if row is None:
+        return self.from_columns(row["state"], row["data"]) if row else Conversation()
+
+    def from_columns(self, state: str | None, data: bytes | None) -> Conversation:
+        """A Conversation from its stored state and encrypted data (no state: none under way)."""
+        if state is None:
             return Conversation()
-        data = json.loads(self.vault.decrypt(row["data"])) if row["data"] else {}
-        return Conversation(row["state"], data)
+        return Conversation(state, json.loads(self.vault.decrypt(data)) if data else {})
 
     async def set(self, contact_id: int, state: str, data: dict[str, Any], now: datetime) -> None:
         blob = self.vault.encrypt(json.dumps(data)) if data else None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.core.messages import Address
 from bot.storage.checkins import CheckIns
 from bot.storage.cohorts import Cohorts
 from bot.storage.completions import Completions
-from bot.storage.contacts import Contacts
-from bot.storage.conversations import Conversations
+from bot.storage.contacts import Contact, Contacts
+from bot.storage.conversations import Conversation, Conversations
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
 from bot.storage.deliveries import Deliveries
@@ -40,6 +41,19 @@ class Store:
         if migrate:
             await db.migrate()
         return cls(db, Vault(secret))
+
+    async def find_person(self, address: Address) -> tuple[Contact, Conversation] | None:
+        """Someone's contact and conversation state in one query: every update needs both."""
+        row = await self.db.fetchone(
+            "SELECT contacts.*, conversations.state AS conversation_state, conversations.data AS conversation_data"
+            " FROM contacts LEFT JOIN conversations ON conversations.contact_id = contacts.id"
+            " WHERE contacts.lookup = ?",
+            (self.contacts.lookup_key(address),),
+        )
+        if row is None:
+            return None
+        conversation = self.conversations.from_columns(row["conversation_state"], row["conversation_data"])
+        return self.contacts.from_row(row, address), conversation
 
     async def close(self) -> None:
         await self.db.close()

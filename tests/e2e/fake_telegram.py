@@ -79,6 +79,7 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._query_ids = itertools.count(1)
+        self._by_id: dict[int, Sent] = {}  # message_id -> Sent, so benchmarks with many chats stay linear
         self._changed = asyncio.Condition()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -150,7 +151,7 @@ class FakeTelegram:
         return [m for m in self.messages if m.chat_id == chat_id]
 
     def message(self, message_id: int) -> Sent | None:
-        return next((m for m in self.messages if m.message_id == message_id), None)
+        return self._by_id.get(message_id)
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -253,6 +254,7 @@ class FakeTelegram:
                     bool(params.get("disable_notification")), file.data if file else None,
                     file.filename if file else None)
         self.messages.append(sent)
+        self._by_id[sent.message_id] = sent
         return self._as_message(sent)
 
     def _as_message(self, sent: Sent) -> dict[str, Any]:

@@ -35,14 +35,14 @@ class CheckIn(Feature):
                 if contact.keep_notes:
                     await turn.set_state(NOTE_STATE, {"id": checkin_id})
                     card = turn.library.checkin(turn.language)
-                    return [Reply(reply), Reply(card.note_prompt, (
+                    return [Reply(f"{reply}\n\n{card.note_prompt}", (
                         Choice(key("checkin", "skip"), turn.t("checkin.btn_skip")),
                     ))]
                 await turn.clear_state()
-                return [Reply(reply), *await self._after(turn)]
+                return [await self._after(turn, reply)]
             case ["skip"] if state == NOTE_STATE:
                 await turn.clear_state()
-                return await self._after(turn)
+                return [await self._after(turn)]
         raise StaleChoice("checkin")
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
@@ -52,11 +52,10 @@ class CheckIn(Feature):
         note = " ".join(text.split())
         saved = await turn.store.checkins.set_note(contact.id, int(turn.conversation.data["id"]), note)
         await turn.clear_state()
-        replies = [Reply(turn.library.checkin(turn.language).note_saved)] if saved else []
-        return replies + await self._after(turn)
+        return [await self._after(turn, turn.library.checkin(turn.language).note_saved if saved else "")]
 
-    async def _after(self, turn: Turn) -> list[Reply]:
-        """The closing reply: care after two low check-ins in a row, otherwise the menu."""
+    async def _after(self, turn: Turn, opening: str = "") -> Reply:
+        """One closing message (so one notification): care after two low check-ins in a row, else the menu."""
         contact = turn.require_contact()
         last_two = await turn.store.checkins.latest(contact.id, 2)
         if len(last_two) == 2 and all(c.mood <= LOW for c in last_two):
@@ -65,5 +64,9 @@ class CheckIn(Feature):
             if turn.engine.has_command("support"):
                 choices.append(Choice("menu:support", turn.t("checkin.btn_support")))
             choices.append(Choice(key("help", "card"), turn.t("checkin.btn_help")))
-            return [Reply(card.low_streak, tuple(choices))]
-        return [turn.with_menu(turn.t("checkin.done"))]
+            return Reply(_joined(opening, card.low_streak), tuple(choices))
+        return turn.with_menu(_joined(opening, turn.t("checkin.done")))
+
+
+def _joined(*parts: str) -> str:
+    return "\n\n".join(part for part in parts if part)

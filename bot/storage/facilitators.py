@@ -23,6 +23,10 @@ class Action(StrEnum):
     COHORT_CREATED = "cohort_created"
     DATE_CHANGED = "date_changed"
     COHORT_CLOSED = "cohort_closed"
+    BROADCAST_SENT = "broadcast_sent"
+    BROADCAST_SCHEDULED = "broadcast_scheduled"
+    BROADCAST_CANCELLED = "broadcast_cancelled"
+    STATS_VIEWED = "stats_viewed"
 
 
 def normalise_invite(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.storage.broadcasts import Broadcasts
 from bot.storage.checkins import CheckIns
 from bot.storage.cohorts import Cohorts
 from bot.storage.completions import Completions
@@ -14,6 +15,7 @@ from bot.storage.db import Database
 from bot.storage.deliveries import Deliveries
 from bot.storage.facilitators import Facilitators
 from bot.storage.reminders import Reminders
+from bot.storage.stats import Stats
 
 
 class Store:
@@ -28,6 +30,8 @@ class Store:
         self.cohorts = Cohorts(db, vault)
         self.facilitators = Facilitators(db, vault)
         self.reminders = Reminders(db, vault)
+        self.broadcasts = Broadcasts(db, vault)
+        self.stats = Stats(db, vault)
 
     @classmethod
     async def open(cls, path: Path, secret: str, *, migrate: bool = True) -> Store:

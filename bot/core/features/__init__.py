@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.features.base import Feature
+from bot.core.features.broadcast import BroadcastFeature
 from bot.core.features.checkin import CheckIn
 from bot.core.features.cohorts import Cohorts
 from bot.core.features.facilitator import Facilitator
@@ -16,6 +17,7 @@ from bot.core.features.onboarding import Onboarding
 from bot.core.features.privacy import Privacy
 from bot.core.features.reflect import Reflect
 from bot.core.features.reminders import Reminders
+from bot.core.features.stats import StatsFeature
 
 
 def all_features() -> list[Feature]:
@@ -33,4 +35,6 @@ def all_features() -> list[Feature]:
         Facilitator(),
         Cohorts(),
         Join(),
+        BroadcastFeature(),
+        StatsFeature(),
     ]

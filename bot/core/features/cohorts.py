@@ -58,6 +58,16 @@ def deep_link(engine: Engine, code: str) -> str:
     return f"/start {code}"
 
 
+async def owned_cohort(turn: Turn, cohort_id: str, *, open_only: bool = False) -> Cohort:
+    """The cohort a choice names, if this person owns it (and it is open, when asked); StaleChoice otherwise."""
+    cohort = await turn.store.cohorts.get(int(cohort_id)) if cohort_id.isdigit() else None
+    if cohort is None or cohort.owner_id != turn.require_contact().id:
+        raise StaleChoice("cohorts")
+    if open_only and cohort.status != CohortStatus.OPEN:
+        raise StaleChoice("cohorts")
+    return cohort
+
+
 def short(label: str) -> str:
     return label if len(label) <= BUTTON_CHARS else label[: BUTTON_CHARS - 1] + "…"
 
@@ -136,12 +146,7 @@ class Cohorts(Feature):
             raise StaleChoice("cohorts")
 
     async def _owned(self, turn: Turn, cohort_id: str, *, open_only: bool = False) -> Cohort:
-        cohort = await turn.store.cohorts.get(int(cohort_id)) if cohort_id.isdigit() else None
-        if cohort is None or cohort.owner_id != turn.require_contact().id:
-            raise StaleChoice("cohorts")
-        if open_only and cohort.status != CohortStatus.OPEN:
-            raise StaleChoice("cohorts")
-        return cohort
+        return await owned_cohort(turn, cohort_id, open_only=open_only)
 
     def _day_choices(self, turn: Turn) -> tuple[Choice, ...]:
         return (Choice(key("cohorts", "day", "today"), turn.t("cohorts.btn_today")),

@@ -61,17 +61,21 @@ class BroadcastFeature(Feature):
         return state in (TEXT_STATE, WHEN_STATE)
 
     async def on_command(self, turn: Turn, command: str, args: str) -> list[Reply]:
-        contact = turn.require_contact()
-        await turn.store.broadcasts.discard_drafts(contact.id)
-        replies = await self._under_way(turn)
-        cohorts = [c for c in await turn.store.cohorts.owned_by(contact.id) if c.status == CohortStatus.OPEN]
+        """What is under way (to cancel), or straight to a new message when nothing is."""
+        await turn.store.broadcasts.discard_drafts(turn.require_contact().id)
+        waiting = await self._under_way(turn)
+        return waiting or await self._new(turn)
+
+    async def _new(self, turn: Turn) -> list[Reply]:
+        owned = await turn.store.cohorts.owned_by(turn.require_contact().id)
+        cohorts = [c for c in owned if c.status == CohortStatus.OPEN]
         if not cohorts:
-            return [*replies, Reply(turn.t("broadcast.no_cohorts"), (
+            return [Reply(turn.t("broadcast.no_cohorts"), (
                 Choice("menu:newcohort", turn.t("cohorts.btn_new")), Choice("menu:menu", turn.t("menu.btn_menu"))))]
         if len(cohorts) == 1:
-            return [*replies, *await self._ask_text(turn, [cohorts[0].id])]
+            return await self._ask_text(turn, [cohorts[0].id])
         await turn.set_state(PICK_STATE, {"chosen": []})
-        return [*replies, self._pick(turn, cohorts[:MAX_COHORTS], [], "broadcast.pick")]
+        return [self._pick(turn, cohorts[:MAX_COHORTS], [], "broadcast.pick")]
 
     async def on_choice(self, turn: Turn, parts: list[str]) -> list[Reply]:
         if not turn.require_contact().is_facilitator:
@@ -80,6 +84,8 @@ class BroadcastFeature(Feature):
         match parts:
             case ["pick", cohort_id] if state == PICK_STATE:
                 return [await self._toggle(turn, await owned_cohort(turn, cohort_id, open_only=True))]
+            case ["new"]:
+                return await self._new(turn)
             case ["next"] if state == PICK_STATE:
                 chosen = [int(c) for c in turn.conversation.data.get("chosen", [])]
                 if not chosen:
@@ -241,6 +247,7 @@ class BroadcastFeature(Feature):
             else:
                 lines.append(turn.t("broadcast.line_sending", n=n, cohorts=cohorts, recipients=found.recipients))
             choices.append(Choice(key("broadcast", "cancel", found.id), turn.t("broadcast.btn_cancel_n", n=n)))
+        choices.append(Choice(key("broadcast", "new"), turn.t("broadcast.btn_new")))
         return [Reply(turn.t("broadcast.under_way", lines="\n".join(lines)), tuple(choices))]
 
     async def _own_under_way(self, turn: Turn, broadcast_id: str) -> Broadcast:

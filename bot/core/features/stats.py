@@ -56,9 +56,11 @@ class StatsFeature(Feature):
             return [Reply(turn.t("stats.too_few", name=cohort.name, members=figures.members, k=K_MIN), choices)]
         lines = [turn.t("stats.summary", name=cohort.name, members=figures.members,
                         active_7=self._figure(turn, figures.active_7), active_30=self._figure(turn, figures.active_30)),
-                 "", turn.t("stats.weeks_title")]
-        lines += [self._week(turn, week, cohort.timezone) for week in figures.weeks]
-        lines += ["", *self._moods(turn, figures)]
+                 ""]
+        weeks = _since_first_activity(figures.weeks)
+        if weeks:
+            lines += [turn.t("stats.weeks_title"), *(self._week(turn, week, cohort.timezone) for week in weeks), ""]
+        lines += self._moods(turn, figures)
         points = [WeekPoint(self._end(week, cohort.timezone), week.mood.value) for week in figures.weeks
                   if week.mood.shown is not None]
         lines += ["", self._trend(turn, points)]
@@ -114,3 +116,11 @@ def _anything_hidden(figures: CohortStats) -> bool:
     cells = [figures.active_7, figures.active_30]
     cells += [cell for week in figures.weeks for cell in (week.checkins, week.exercises, week.mood)]
     return figures.mood_shares is None or any(cell.shown is None for cell in cells)
+
+
+def _since_first_activity(weeks: tuple[Week, ...]) -> tuple[Week, ...]:
+    """The weeks from the first one in which anyone checked in or did an exercise (older ones say nothing)."""
+    for index, week in enumerate(weeks):
+        if week.checkins.people or week.exercises.people:
+            return weeks[index:]
+    return ()

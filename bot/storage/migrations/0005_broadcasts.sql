@@ -2,7 +2,7 @@
 -- (kind 'broadcast', ref 'broadcast:<id>'); this row keeps the text while it is needed and the counts after.
 
 CREATE TABLE broadcasts (
-    id              INTEGER PRIMARY KEY,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a stale button never names a new one
     facilitator_id  INTEGER REFERENCES contacts (id) ON DELETE SET NULL,  -- the broadcast outlives its author
     text            BLOB,                          -- encrypted; cleared once the broadcast is done or cancelled
     cohort_ids      TEXT NOT NULL,                 -- JSON list of cohort ids (not personal data)

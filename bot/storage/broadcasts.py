@@ -99,9 +99,9 @@ class Broadcasts:
                                      (facilitator_id,))
 
     async def discard_abandoned(self, before: datetime) -> int:
-        """Delete drafts nobody touched since `before`: their text is not kept longer than needed."""
-        return await self.db.execute("DELETE FROM broadcasts WHERE status = 'draft' AND updated_at < ?",
-                                     (to_ts(before),))
+        """Delete drafts nobody touched since `before`, or whose author is gone: no text is kept for nothing."""
+        return await self.db.execute("DELETE FROM broadcasts WHERE status = 'draft'"
+                                     " AND (updated_at < ? OR facilitator_id IS NULL)", (to_ts(before),))
 
     async def audience(self, cohort_ids: tuple[int, ...]) -> Audience:
         """The distinct members of these cohorts: those who may be written to, and how many may not."""

@@ -14,7 +14,7 @@ from bot.core.outbound import Outgoing, RetryLater
 from bot.scheduling.broadcasts import broadcast_tick
 from bot.scheduling.pace import Pace
 from tests.helpers import Chat
-from tests.outbox import FakeSender
+from tests.outbox import FakeSender, facilitator, member, new_cohort
 
 
 async def crowd(services: Services, cohort_id: int, count: int, prefix: str = "p") -> list[int]:
@@ -36,6 +36,17 @@ async def write(fay: Chat, text: str, *cohorts: str) -> None:
     if cohorts:
         await fay.press("Next")
     await fay.send(text)
+
+
+async def scheduled(services: Services, when: str, zone: str = "UTC") -> Chat:
+    """Fay, her cohort with Ana in it, and a broadcast whose time she typed as `when` (on the cohort's clock)."""
+    fay = await facilitator(services)
+    code = await new_cohort(fay, zone=zone)
+    await member(services, code)
+    await write(fay, "See you on 1 November")
+    await fay.press("Choose a time")
+    await fay.send(when)
+    return fay
 
 
 @dataclass

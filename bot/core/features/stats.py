@@ -70,7 +70,7 @@ class StatsFeature(Feature):
             return [Reply("\n".join(lines), choices)]
         labels = [m.label for m in sorted(turn.library.checkin(turn.language).moods, key=lambda m: m.value)]
         png = await trend_chart(points, labels, turn.t("stats.chart_title"))
-        return [Reply("\n".join(lines)), Reply("", choices, image=Image(png, turn.t("stats.chart_title")))]
+        return [Reply("\n".join(lines), choices, image=Image(png, turn.t("stats.chart_title")))]
 
     def _choices(self, turn: Turn, cohort: Cohort) -> tuple[Choice, ...]:
         choices = [Choice(key("stats", "pick"), turn.t("stats.btn_other"))]

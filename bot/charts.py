@@ -1,4 +1,4 @@
-"""Pictures as PNG bytes: the mood chart, the journey picture and the cohort QR code.
+"""Pictures as PNG bytes: the mood chart, the journey picture, a cohort's mood trend and the cohort QR code.
 
 matplotlib is imported lazily (start-up stays fast) with the headless Agg backend, and drawing runs in a
 worker thread so the event loop keeps answering others meanwhile.
@@ -44,6 +44,16 @@ class MoodPoint:
     mood: float  # the day's average, 1 to 5
 
 
+def _mood_axes(axes: Any, labels: Sequence[str], title: str) -> None:
+    """The mood scale on the y axis (levels 1 to 5, named), a title, a light grid and no box."""
+    axes.set_ylim(0.8, 5.2)
+    axes.set_yticks([1, 2, 3, 4, 5], labels=list(labels))
+    axes.set_title(title, color=INK, fontsize=11)
+    axes.grid(axis="y", color="#e5e5e5")
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+
+
 def _mood_chart(points: Sequence[MoodPoint], labels: Sequence[str], title: str, first: date, last: date) -> bytes:
     plt = _pyplot()
     dates: Any = importlib.import_module("matplotlib.dates")
@@ -56,12 +66,7 @@ def _mood_chart(points: Sequence[MoodPoint], labels: Sequence[str], title: str, 
     axes.set_xlim(first, last + timedelta(days=1))
     axes.xaxis.set_major_locator(dates.DayLocator(interval=7))
     axes.xaxis.set_major_formatter(dates.DateFormatter("%d/%m"))
-    axes.set_ylim(0.8, 5.2)
-    axes.set_yticks([1, 2, 3, 4, 5], labels=list(labels))
-    axes.set_title(title, color=INK, fontsize=11)
-    axes.grid(axis="y", color="#e5e5e5")
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
+    _mood_axes(axes, labels, title)
     return _png(figure)
 
 
@@ -107,6 +112,30 @@ def _journey_picture(stages: Sequence[StageBox], title: str) -> bytes:
 async def journey_picture(stages: Sequence[StageBox], title: str) -> bytes:
     """Five circles, SELF to COMMUNITY, filled as far as the person has gone; the current one in bold."""
     return await asyncio.to_thread(_journey_picture, stages, title)
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPoint:
+    label: str  # the week, as people read it ("12/01")
+    mood: float  # the cohort's average, 1 to 5, from at least K_MIN people
+
+
+def _trend_chart(points: Sequence[WeekPoint], labels: Sequence[str], title: str) -> bytes:
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(6, 3.2))
+    places = list(range(len(points)))
+    moods = [p.mood for p in points]
+    axes.plot(places, moods, color=CALM, linewidth=2, marker="o", markersize=6)
+    axes.fill_between(places, moods, 1, color=SOFT, alpha=0.6)
+    axes.set_xticks(places, labels=[p.label for p in points])
+    axes.set_xlim(-0.5, max(len(points) - 0.5, 0.5))
+    _mood_axes(axes, labels, title)
+    return _png(figure)
+
+
+async def trend_chart(points: Sequence[WeekPoint], labels: Sequence[str], title: str) -> bytes:
+    """A cohort's weekly average mood (only weeks with enough people); labels name the levels 1 to 5."""
+    return await asyncio.to_thread(_trend_chart, points, labels, title)
 
 
 def qr_png(text: str) -> bytes:

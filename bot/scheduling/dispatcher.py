@@ -1,9 +1,10 @@
 """The one dispatcher: claims due outbox rows, sends them through each person's channel, records the result.
 
 At-least-once: a row is `sending` while its message is in flight; a crash leaves it there and `recover()`
-at start sends it again, so duplicates are limited to what was in flight. Platform rate limits live in the
-channels' Senders (they raise RetryLater with the platform's `retry_after`); the dispatcher only decides what
-happens next: sent, retried with backoff, postponed past quiet hours, or stopped for good.
+at start sends it again, so duplicates are limited to what was in flight. The dispatcher paces each channel
+under its platform's overall rate (bot/scheduling/pace.py); a 429 that still comes back is the Sender's
+RetryLater with the platform's `retry_after`. The dispatcher decides what happens next: sent, retried with
+backoff, postponed past quiet hours, or stopped for good.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import timedelta
 
 from bot.core.clock import Clock
 from bot.core.outbound import Outgoing, RetryLater, Sender, Unreachable
+from bot.scheduling.pace import Pace, channel_paces
 from bot.scheduling.render import Renderers, SkipDelivery
 from bot.storage.contacts import Contact, ContactStatus
 from bot.storage.deliveries import Delivery, DeliveryStatus
@@ -38,7 +40,8 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
 
 class Dispatcher:
     def __init__(self, store: Store, renderers: Renderers, senders: Mapping[str, Sender], clock: Clock, *,
-                 batch: int = 100, concurrency: int = 16, max_attempts: int = MAX_ATTEMPTS) -> None:
+                 batch: int = 100, concurrency: int = 16, max_attempts: int = MAX_ATTEMPTS,
+                 paces: Mapping[str, Pace] | None = None) -> None:
         self.store = store
         self.renderers = renderers
         self.senders = dict(senders)
@@ -46,6 +49,7 @@ class Dispatcher:
         self.batch = batch
         self.concurrency = concurrency
         self.max_attempts = max_attempts
+        self.paces = dict(channel_paces() if paces is None else paces)
 
     async def recover(self) -> int:
         """Return rows a crash left in `sending` to the queue; call once at start, before any sending."""
@@ -117,6 +121,9 @@ class Dispatcher:
 
     async def _send(self, delivery: Delivery, contact: Contact, sender: Sender, outgoing: Outgoing) -> None:
         deliveries = self.store.deliveries
+        pace = self.paces.get(sender.channel)
+        if pace is not None:
+            await pace.wait()
         try:
             provider_id = await sender.send(outgoing)
         except Unreachable:
@@ -126,6 +133,8 @@ class Dispatcher:
             await deliveries.finish(delivery.id, DeliveryStatus.FAILED, "blocked", now, attempted=True)
             await deliveries.cancel_pending(contact.id, "blocked", now)
         except RetryLater as exc:
+            if pace is not None and exc.retry_after:
+                pace.hold(exc.retry_after)
             await self._retry(delivery, "retry", exc.retry_after)
         else:
             await deliveries.mark_sent(delivery.id, provider_id, self.clock.now())

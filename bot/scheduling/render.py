@@ -16,7 +16,7 @@ from bot.core.messages import Choice, Reply
 from bot.core.timing import local_now
 from bot.errors import CompanionError
 from bot.library.schema import FollowUpStep
-from bot.scheduling import followups, reminders
+from bot.scheduling import broadcasts, followups, reminders
 from bot.storage.contacts import Contact
 from bot.storage.deliveries import Delivery
 from bot.storage.store import Store
@@ -43,6 +43,7 @@ class Renderers:
             followups.KIND: self.followup,
             reminders.KIND: self.reminder,
             "notice": self.notice,
+            broadcasts.KIND: self.broadcast,
         }
 
     async def render(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
@@ -92,3 +93,10 @@ class Renderers:
         """A plain message from a UI string: payload {"key": "file.key", "values": {...}}."""
         values = delivery.payload.get("values") or {}
         return (Reply(self.library.text(contact.language, str(delivery.payload.get("key")), **values)),)
+
+    async def broadcast(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
+        """A facilitator's words under the discreet header, read from the broadcast at send time."""
+        found = await self.store.broadcasts.get(int(delivery.payload.get("broadcast", 0)))
+        if found is None or not found.text:
+            raise SkipDelivery(broadcasts.CANCELLED)
+        return (Reply(broadcasts.message(self.library, contact.language, found.text)),)

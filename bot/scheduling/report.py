@@ -25,6 +25,7 @@ REASONS = {
     "retry": "the platform had a temporary problem (or asked us to slow down)",
     "no_channel": "the person's channel is not running in this deployment",
     "error": "an unexpected error on our side (see the logs)",
+    "broadcast_cancelled": "the facilitator cancelled the broadcast",
     "recovered": "the bot stopped while it was being sent, so it goes again (it may arrive twice)",
 }
 

@@ -2,8 +2,8 @@
 
 Jobs with fixed ids, rebuilt at every start (the in-memory job store holds nothing worth keeping):
 a reminder tick each minute, a follow-up tick, a peer-support tick each minute (asks nobody answered in
-time), and the dispatcher tick that starts a drain of due rows
-whenever none is running. Each tick reads the database, so a restart loses nothing.
+time), a broadcast tick (starts scheduled broadcasts, reports finished ones), and the dispatcher tick that
+starts a drain of due rows whenever none is running. Each tick reads the database, so a restart loses nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.core.clock import Clock
 from bot.core.i18n import Library
 from bot.core.outbound import Sender
+from bot.scheduling.broadcasts import broadcast_tick
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.followups import followup_tick
 from bot.scheduling.reminders import reminder_tick
@@ -33,14 +34,16 @@ REMINDER_JOB = "reminder-tick"
 FOLLOWUP_JOB = "followup-tick"
 DISPATCH_JOB = "dispatcher"
 SUPPORT_JOB = "support-tick"
-JOB_IDS = (REMINDER_JOB, FOLLOWUP_JOB, SUPPORT_JOB, DISPATCH_JOB)
+BROADCAST_JOB = "broadcast-tick"
+JOB_IDS = (REMINDER_JOB, FOLLOWUP_JOB, SUPPORT_JOB, DISPATCH_JOB, BROADCAST_JOB)
 
 
 class Scheduling:
     """The scheduler, the dispatcher and the ticks that fill the outbox, started and stopped together."""
 
     def __init__(self, store: Store, library: Library, clock: Clock, senders: Mapping[str, Sender], *,
-                 dispatch_seconds: float = 1.0, followup_minutes: float = 10.0) -> None:
+                 dispatch_seconds: float = 1.0, followup_minutes: float = 10.0,
+                 broadcast_seconds: float = 30.0) -> None:
         self.store = store
         self.library = library
         self.clock = clock
@@ -50,6 +53,7 @@ class Scheduling:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.dispatch_seconds = dispatch_seconds
         self.followup_minutes = followup_minutes
+        self.broadcast_seconds = broadcast_seconds
         self._drain: asyncio.Task[int] | None = None
         self._stopping = False
 
@@ -59,11 +63,14 @@ class Scheduling:
         await self.reminders()
         await self.followups()
         await self.support()
+        await self.broadcasts()
         every = {"max_instances": 1, "coalesce": True, "replace_existing": True, "misfire_grace_time": 30}
         self.scheduler.add_job(self.reminders, "interval", minutes=1, id=REMINDER_JOB, **every)
         self.scheduler.add_job(self.followups, "interval", minutes=self.followup_minutes, id=FOLLOWUP_JOB, **every)
         self.scheduler.add_job(self.support, "interval", minutes=1, id=SUPPORT_JOB, **every)
         self.scheduler.add_job(self.dispatch, "interval", seconds=self.dispatch_seconds, id=DISPATCH_JOB, **every)
+        self.scheduler.add_job(self.broadcasts, "interval", seconds=self.broadcast_seconds, id=BROADCAST_JOB,
+                               **every)
         self.scheduler.start()
         log.info("scheduler started: %s", ", ".join(JOB_IDS))
 
@@ -88,6 +95,8 @@ class Scheduling:
 
     async def support(self) -> None:
         await _guarded("support tick", lambda: support_tick(self.store, self.clock.now()))
+    async def broadcasts(self) -> None:
+        await _guarded("broadcast tick", lambda: broadcast_tick(self.store, self.clock.now()))
 
     async def dispatch(self) -> None:
         """Start draining due rows unless a drain is already running (a big broadcast outlasts a tick)."""

@@ -111,16 +111,19 @@ class Deliveries:
         """Add many pending deliveries in one transaction, skipping existing idempotency keys; return how many."""
         if not rows:
             return 0
+        async with self.db.tx() as conn:
+            return await self.insert_many(conn, rows, now)
+
+    async def insert_many(self, conn: aiosqlite.Connection, rows: list[NewDelivery], now: datetime) -> int:
+        """enqueue_many inside a transaction the caller holds, so rows appear together with what they belong to."""
         params = [(r.contact_id, r.kind, r.idem_key, to_ts(r.due_at), self.vault.encrypt(json.dumps(r.payload)),
                    r.cohort_id, r.ref, to_ts(now)) for r in rows]
-        async with self.db.tx() as conn:
-            before = conn.total_changes
-            await conn.executemany(
-                "INSERT INTO deliveries (contact_id, kind, idem_key, due_at, payload, cohort_id, ref, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING", params,
-            )
-            added = conn.total_changes - before
-        return added
+        before = conn.total_changes
+        await conn.executemany(
+            "INSERT INTO deliveries (contact_id, kind, idem_key, due_at, payload, cohort_id, ref, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING", params,
+        )
+        return conn.total_changes - before
 
     async def claim_due(self, now: datetime, limit: int, contact_id: int | None = None) -> list[Delivery]:
         """Move up to `limit` due pending rows (everyone's, or one person's) to `sending` and return them, oldest
@@ -181,6 +184,18 @@ class Deliveries:
         return await self._update(
             f"DELETE FROM deliveries WHERE ref = ? AND NOT (status = 'pending' AND contact_id IN ({marks}))",  # noqa: S608
             (ref, *keep_pending_to))
+    async def cancel_ref(self, ref: str, reason: str, now: datetime) -> int:
+        """Cancel the pending rows that belong to one thing (a broadcast); return how many."""
+        return await self._update("UPDATE deliveries SET status = 'cancelled', reason = ?, updated_at = ?"
+                                  " WHERE ref = ? AND status = 'pending'", (reason, to_ts(now), ref))
+
+    async def outcome(self, ref: str) -> dict[str, int]:
+        """How many rows of one thing are in each status, and how many were cancelled: {status: count}."""
+        async with self.db.tx() as conn, conn.execute(
+            "SELECT status, COUNT(*) FROM deliveries WHERE ref = ? GROUP BY status", (ref,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {row[0]: int(row[1]) for row in rows}
 
     async def revive(self, cohort_id: int, contact_ids: list[int], reasons: tuple[str, ...], now: datetime) -> int:
         """Make a cohort's future rows pending again for these people, when cancelled for one of `reasons`."""

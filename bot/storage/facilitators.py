@@ -25,6 +25,10 @@ class Action(StrEnum):
     COHORT_CLOSED = "cohort_closed"
     VOLUNTEER_APPROVED = "volunteer_approved"
     VOLUNTEER_DECLINED = "volunteer_declined"
+    BROADCAST_SENT = "broadcast_sent"
+    BROADCAST_SCHEDULED = "broadcast_scheduled"
+    BROADCAST_CANCELLED = "broadcast_cancelled"
+    STATS_VIEWED = "stats_viewed"
 
 
 def normalise_invite(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.messages import Address
+from bot.storage.broadcasts import Broadcasts
 from bot.storage.checkins import CheckIns
 from bot.storage.cohorts import Cohorts
 from bot.storage.completions import Completions
@@ -15,6 +16,7 @@ from bot.storage.db import Database
 from bot.storage.deliveries import Deliveries
 from bot.storage.facilitators import Facilitators
 from bot.storage.reminders import Reminders
+from bot.storage.stats import Stats
 from bot.storage.support import SupportRequests
 from bot.storage.volunteers import Volunteers
 
@@ -33,6 +35,8 @@ class Store:
         self.reminders = Reminders(db, vault)
         self.volunteers = Volunteers(db, vault)
         self.support = SupportRequests(db, vault)
+        self.broadcasts = Broadcasts(db, vault)
+        self.stats = Stats(db, vault)
 
     @classmethod
     async def open(cls, path: Path, secret: str, *, migrate: bool = True) -> Store:

@@ -2,7 +2,8 @@
 
 It answers the methods the bot calls, records every call, hands out updates that a test queues through
 getUpdates (long polling, with Telegram's offset confirmation), keeps the messages each chat would show, and
-can answer the next call of a method with a 429, a 403, or a dropped connection.
+can answer the next call of a method with a 429, a 403, or a dropped connection. With `send_limit`, it also
+answers 429 (retry_after) to sendMessage calls past that many within one second, as Telegram's flood control does.
 
     fake = FakeTelegram()
     await fake.start()                      # fake.base_url -> TELEGRAM_BASE_URL, fake.token -> TELEGRAM_BOT_TOKEN
@@ -15,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -51,6 +54,7 @@ class Sent:
     file: bytes | None = None
     filename: str | None = None
     edits: int = 0
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -72,6 +76,9 @@ class FakeTelegram:
     messages: list[Sent] = field(default_factory=list)
     confirmed_offset: int = 0  # every update below this id has been fetched and confirmed by the bot
     callback_queries: int = 0  # button presses built with callback_update
+    send_limit: int | None = None  # sendMessage calls allowed within any one second; None: no limit
+    limit_retry_after: int = 1
+    throttled: int = 0  # sendMessage calls answered 429 because of send_limit
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -81,6 +88,7 @@ class FakeTelegram:
         self._query_ids = itertools.count(1)
         self._by_id: dict[int, Sent] = {}  # message_id -> Sent, so benchmarks with many chats stay linear
         self._changed = asyncio.Condition()
+        self._recent_sends: deque[float] = deque()
         self._closing = False
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -178,6 +186,9 @@ class FakeTelegram:
         params = await _params(request)
         pending = self._faults.get(method)
         fault = pending.pop(0) if pending else None
+        if fault is None and method == "sendMessage" and self._over_limit():
+            self.throttled += 1
+            fault = _Pending("retry_after", self.limit_retry_after)
         self.calls.append(Call(method, params, fault.fault if fault else None))
         await self._notify()
         if fault is not None:
@@ -188,6 +199,18 @@ class FakeTelegram:
         result = await handler(params)
         await self._notify()
         return web.json_response({"ok": True, "result": result})
+
+    def _over_limit(self) -> bool:
+        """True when send_limit sendMessage calls were accepted within the last second (this one is refused)."""
+        if self.send_limit is None:
+            return False
+        now = time.monotonic()
+        while self._recent_sends and now - self._recent_sends[0] >= 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self.send_limit:
+            return True
+        self._recent_sends.append(now)
+        return False
 
     async def _m_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return {**self._bot_user(), "can_join_groups": False, "can_read_all_group_messages": False,

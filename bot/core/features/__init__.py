@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.features.base import Feature
+from bot.core.features.broadcast import BroadcastFeature
 from bot.core.features.checkin import CheckIn
 from bot.core.features.cohorts import Cohorts
 from bot.core.features.facilitator import Facilitator
@@ -17,6 +18,7 @@ from bot.core.features.onboarding import Onboarding
 from bot.core.features.privacy import Privacy
 from bot.core.features.reflect import Reflect
 from bot.core.features.reminders import Reminders
+from bot.core.features.stats import StatsFeature
 from bot.core.features.support import Support
 
 
@@ -37,4 +39,6 @@ def all_features() -> list[Feature]:
         Join(),
         Support(),
         OfferFeature(),
+        BroadcastFeature(),
+        StatsFeature(),
     ]

@@ -51,11 +51,25 @@ def parse_date(text: str) -> date | None:
         return None
 
 
+# Other facilitator commands, offered from a cohort's page so the main menu stays short.
+FACILITATOR_TOOLS = ("broadcast", "stats", "volunteers")
+
+
 def deep_link(engine: Engine, code: str) -> str:
     """The link that joins the cohort: Telegram's deep link when the bot's name is known, else the command."""
     if engine.bot_username:
         return f"https://t.me/{engine.bot_username}?start={code}"
     return f"/start {code}"
+
+
+async def owned_cohort(turn: Turn, cohort_id: str, *, open_only: bool = False) -> Cohort:
+    """The cohort a choice names, if this person owns it (and it is open, when asked); StaleChoice otherwise."""
+    cohort = await turn.store.cohorts.get(int(cohort_id)) if cohort_id.isdigit() else None
+    if cohort is None or cohort.owner_id != turn.require_contact().id:
+        raise StaleChoice("cohorts")
+    if open_only and cohort.status != CohortStatus.OPEN:
+        raise StaleChoice("cohorts")
+    return cohort
 
 
 def short(label: str) -> str:
@@ -136,12 +150,7 @@ class Cohorts(Feature):
             raise StaleChoice("cohorts")
 
     async def _owned(self, turn: Turn, cohort_id: str, *, open_only: bool = False) -> Cohort:
-        cohort = await turn.store.cohorts.get(int(cohort_id)) if cohort_id.isdigit() else None
-        if cohort is None or cohort.owner_id != turn.require_contact().id:
-            raise StaleChoice("cohorts")
-        if open_only and cohort.status != CohortStatus.OPEN:
-            raise StaleChoice("cohorts")
-        return cohort
+        return await owned_cohort(turn, cohort_id, open_only=open_only)
 
     def _day_choices(self, turn: Turn) -> tuple[Choice, ...]:
         return (Choice(key("cohorts", "day", "today"), turn.t("cohorts.btn_today")),
@@ -190,6 +199,8 @@ class Cohorts(Feature):
         if cohort.status == CohortStatus.OPEN:
             choices += [Choice(key("cohorts", "redate", cohort.id), turn.t("cohorts.btn_change_date")),
                         Choice(key("cohorts", "close", cohort.id), turn.t("cohorts.btn_close"))]
+        choices += [Choice(f"menu:{command}", turn.t(f"menu.btn_{command}")) for command in FACILITATOR_TOOLS
+                    if turn.engine.has_command(command)]
         choices.append(Choice(key("cohorts", "list"), turn.t("cohorts.btn_all")))
         return Reply(text, tuple(choices))
 

@@ -81,5 +81,5 @@ CREATE TABLE support_tally (
     PRIMARY KEY (cohort_id, day)
 );
 
--- Relayed words are deleted by reference once delivered (see Deliveries.purge).
-CREATE INDEX deliveries_by_ref ON deliveries (ref) WHERE ref IS NOT NULL;
+-- Relayed words are deleted by reference once delivered (see Deliveries.purge); the index on
+-- deliveries (ref, status) from 0005 serves that look-up.

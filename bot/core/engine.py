@@ -81,7 +81,7 @@ class Engine:
         text = incoming.text[:MAX_TEXT_CHARS]
         try:
             if text and self.library.signals_crisis(text):
-                return await self.by_command["help"].on_command(turn, "help", "urgent")
+                return await self._crisis(turn, text)
             command, args = self._command_of(turn, incoming, text)
             if command is not None:
                 return await self.run_command(turn, command, args)
@@ -154,6 +154,15 @@ class Engine:
             if replies is not None:
                 return replies
         return [Reply(turn.t("errors.not_understood"), turn.menu_choices())]
+
+    async def _crisis(self, turn: Turn, text: str) -> list[Reply]:
+        """The help card at once; the text itself goes on only where it is addressed to others (a broadcast)."""
+        replies = await self.by_command["help"].on_command(turn, "help", "urgent")
+        owner = self.features.get(turn.conversation.feature or "")
+        state = turn.conversation.state
+        if owner is not None and state is not None and owner.passes_crisis_text(state):
+            replies += await owner.on_text(turn, text)
+        return replies
 
     def menu_choices(self, turn: Turn) -> tuple[Choice, ...]:
         if turn.contact is None:

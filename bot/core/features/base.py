@@ -94,6 +94,10 @@ class Feature:
         """True in states where typed words are answers, not commands (except the stop words)."""
         return False
 
+    def passes_crisis_text(self, state: str) -> bool:
+        """True where text with a crisis word is still used after the help card (e.g. a broadcast draft)."""
+        return False
+
     async def on_free_text(self, turn: Turn, text: str) -> list[Reply] | None:
         """Free text outside any conversation; None when this feature does not take it (the peer relay does)."""
         return None

@@ -60,6 +60,10 @@ class BroadcastFeature(Feature):
     def awaits_text(self, state: str) -> bool:
         return state in (TEXT_STATE, WHEN_STATE)
 
+    def passes_crisis_text(self, state: str) -> bool:
+        """A facilitator may announce International Overdose Awareness Day: the draft is kept."""
+        return state == TEXT_STATE
+
     async def on_command(self, turn: Turn, command: str, args: str) -> list[Reply]:
         """What is under way (to cancel), or straight to a new message when nothing is."""
         await turn.store.broadcasts.discard_drafts(turn.require_contact().id)

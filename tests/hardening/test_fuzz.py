@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sqlite3
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -38,7 +39,7 @@ actions = st.one_of(
 
 
 async def _setup(store: Store, engine: Engine) -> None:
-    """Each person consents, keeps notes and leaves one secret note."""
+    """Each person consents, keeps notes and leaves one secret note; ana facilitates a cohort all three joined."""
     for name in PEOPLE:
         address = Address("console", name)
         await engine.handle(Incoming.pressed(address, "start:yes:en"))
@@ -46,6 +47,12 @@ async def _setup(store: Store, engine: Engine) -> None:
         await engine.handle(Incoming.from_text(address, "/checkin"))
         await engine.handle(Incoming.pressed(address, "checkin:mood:3"))
         await engine.handle(Incoming.from_text(address, SECRETS[name]))
+    ana = await store.contacts.find(Address("console", "ana"))
+    assert ana is not None
+    await store.contacts.update(ana.id, is_facilitator=True)
+    cohort = await store.cohorts.create(ana.id, "Fuzz group", date(2026, 1, 10), "en", "UTC", engine.clock.now())
+    for name in PEOPLE:
+        await engine.handle(Incoming.from_text(Address("console", name), f"/join {cohort.code}"))
 
 
 def _leaks(name: str, replies: list[Reply]) -> list[str]:

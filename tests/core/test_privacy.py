@@ -99,3 +99,14 @@ async def test_no_plaintext_identifier_or_note_in_the_database_or_its_wal(servic
             content = path.read_bytes()
             assert b"99887766" not in content
             assert b"tired" not in content
+
+
+async def test_a_backup_holds_no_plaintext_identifier_or_note(services: Services) -> None:
+    chat = Chat(services.engine, "tg-99887766", channel="telegram")
+    await _busy_person(chat)
+    target = services.settings.database_path.parent / "backup.db"
+    await services.store.db.backup(target)
+    content = target.read_bytes()
+    assert rows(target, "SELECT COUNT(*) FROM checkins") == [(1,)]
+    assert b"99887766" not in content
+    assert b"tired" not in content

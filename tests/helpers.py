@@ -45,6 +45,13 @@ class Chat:
     def text(self) -> str:
         return "\n".join(r.text for r in self.replies)
 
+    async def open_exercise(self, stage: str, title: str) -> None:
+        """Open an exercise by its stage and title through /reflect."""
+        await self.send("/reflect")
+        await self.press("Choose a stage")
+        await self.press(stage)
+        await self.press(title)
+
     async def consent(self, keep_notes: bool = False, language: str = "English") -> None:
         await self.send("/start")
         await self.press(language)

@@ -218,10 +218,7 @@ async def test_a_draft_naming_overdose_day_shows_the_help_card_and_keeps_the_dra
 async def test_crisis_words_in_a_reflection_answer_are_not_kept(services: Services) -> None:
     chat = Chat(services.engine)
     await chat.consent(keep_notes=True)
-    await chat.send("/reflect")
-    await chat.press("Choose a stage")
-    await chat.press("Self")
-    await chat.press("As you would a friend")
+    await chat.open_exercise("Self", "As you would a friend")
     await chat.press("Next")
     await chat.send("some days I want to die")
     assert "emergency" in chat.text

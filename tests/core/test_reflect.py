@@ -22,10 +22,7 @@ async def test_reflection_runs_step_by_step_and_lands_on_the_journey(services: S
 
 async def test_free_text_answers_are_kept_only_when_notes_are_on(services: Services, chat: Chat) -> None:
     await chat.consent(keep_notes=True)
-    await chat.send("/reflect")
-    await chat.press("Choose a stage")
-    await chat.press("Self")
-    await chat.press("As you would a friend")
+    await chat.open_exercise("Self", "As you would a friend")
     await chat.press("Next")
     await chat.send("You are doing your best")
     while "Done ✓" not in chat.text:
@@ -37,10 +34,7 @@ async def test_free_text_answers_are_kept_only_when_notes_are_on(services: Servi
 
 async def test_words_typed_during_a_free_text_step_are_answers(services: Services, chat: Chat) -> None:
     await chat.consent()
-    await chat.send("/reflect")
-    await chat.press("Choose a stage")
-    await chat.press("Self")
-    await chat.press("As you would a friend")
+    await chat.open_exercise("Self", "As you would a friend")
     await chat.press("Next")
     await chat.send("menu")
     assert "2/" not in chat.text and "3/" in chat.text

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -110,7 +111,6 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _rotate(db: Database, settings: Settings) -> None:
     """Rotate to NEW_DATA_KEY, or to a generated key when the key lives in secret.key."""
-    import os
     import secrets
 
     from bot.config import MIN_KEY_LENGTH
@@ -188,3 +188,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `content list | head`: the reader left; nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

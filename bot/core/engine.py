@@ -50,7 +50,9 @@ class Engine:
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one Incoming. Never raises: bad input gets a kind answer and changes nothing."""
-        if not self._urgent(incoming):
+        text = incoming.text[:MAX_TEXT_CHARS]
+        crisis = bool(text) and self.library.signals_crisis(text)
+        if not (crisis or self._stops(incoming, text)):
             verdict = self.flood.check(incoming.sender, self.clock.now())
             if verdict is Verdict.DROP:
                 return []
@@ -61,26 +63,23 @@ class Engine:
             lock = self._locks[incoming.sender] = asyncio.Lock()
         async with lock:
             try:
-                return await self._handle(incoming)
+                return await self._handle(incoming, text, crisis)
             except Exception:
                 log.exception("unhandled error while answering a %s update", incoming.sender.channel)
                 return [Reply(self.library.text(self._hint(incoming), "errors.internal"))]
 
-    def _urgent(self, incoming: Incoming) -> bool:
-        """A stop or a crisis always gets through, even from someone who is flooding."""
-        text = incoming.text[:MAX_TEXT_CHARS]
-        return (incoming.command == "stop" or self.library.command_for_word(text) == "stop"
-                or self.library.signals_crisis(text))
+    def _stops(self, incoming: Incoming, text: str) -> bool:
+        """A stop (like a crisis) always gets through, even from someone who is flooding."""
+        return incoming.command == "stop" or self.library.command_for_word(text) == "stop"
 
     def _hint(self, incoming: Incoming) -> str:
         hint = incoming.language_hint
         return hint if hint and self.library.supports(hint) else self.default_language
 
-    async def _handle(self, incoming: Incoming) -> list[Reply]:
+    async def _handle(self, incoming: Incoming, text: str, crisis: bool) -> list[Reply]:
         turn = await self._turn(incoming)
-        text = incoming.text[:MAX_TEXT_CHARS]
         try:
-            if text and self.library.signals_crisis(text):
+            if crisis:
                 return await self._crisis(turn, text)
             command, args = self._command_of(turn, incoming, text)
             if command is not None:

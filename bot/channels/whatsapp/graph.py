@@ -15,8 +15,9 @@ from pywa_async.errors import WhatsAppError
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow
 from pywa_async.types.templates import TemplateLanguage
 
-from bot.channels.whatsapp.render import Buttons, File, ListMessage, Option, Part, Picture, Text
+from bot.channels.whatsapp.render import Buttons, ListMessage, Option, Part, Text
 from bot.channels.whatsapp.transport import graph_client
+from bot.core.messages import Document, Image
 from bot.core.outbound import DeliveryError, RetryLater, Unreachable
 from bot.errors import ConfigError
 
@@ -121,9 +122,9 @@ class Graph:
                 section = Section(title=button, rows=[_row(o) for o in options])
                 sent = await client.send_message(to=to, text=body,
                                                  buttons=SectionList(button_title=button, sections=[section]))
-            case Picture(png, caption):
+            case Image(png, caption):
                 sent = await client.send_image(to=to, image=png, caption=caption or None, mime_type="image/png")
-            case File(filename, data):
+            case Document(filename, data):
                 mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
                 sent = await client.send_document(to=to, document=data, filename=filename, mime_type=mime)
         return str(sent.id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.messages import Choice, Reply
+from bot.core.messages import Choice, Document, Image, Reply
 
 MAX_TEXT = 4096
 MAX_INTERACTIVE_BODY = 1024
@@ -48,19 +48,7 @@ class ListMessage:
     options: tuple[Option, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Picture:
-    png: bytes
-    caption: str
-
-
-@dataclass(frozen=True, slots=True)
-class File:
-    filename: str
-    data: bytes
-
-
-Part = Text | Buttons | ListMessage | Picture | File
+Part = Text | Buttons | ListMessage | Image | Document  # pictures and files go as the core made them
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +129,9 @@ def render(reply: Reply, sign: Callable[[str], str], wording: Wording) -> Render
     """Plan the messages for one Reply: media first, then text and choices."""
     parts: list[Part] = []
     if reply.image is not None:
-        parts.append(Picture(reply.image.png, reply.image.caption[:MAX_CAPTION]))
+        parts.append(Image(reply.image.png, reply.image.caption[:MAX_CAPTION]))
     if reply.document is not None:
-        parts.append(File(reply.document.filename, reply.document.data))
+        parts.append(reply.document)
     choices = reply.choices
     if not choices:
         parts += [Text(piece) for piece in chunks(reply.text)]

@@ -6,9 +6,7 @@ from bot.channels.whatsapp.render import (
     MAX_ROW_TITLE,
     MAX_TEXT,
     Buttons,
-    File,
     ListMessage,
-    Picture,
     Text,
     Wording,
     chunks,
@@ -95,4 +93,4 @@ def test_text_over_4096_is_split_at_line_breaks() -> None:
 def test_pictures_and_documents_come_before_the_text() -> None:
     reply = Reply("Your chart", image=Image(b"png", "Mood"), document=Document("data.json", b"{}"))
     parts = render(reply, signed, WORDING).parts
-    assert parts == [Picture(b"png", "Mood"), File("data.json", b"{}"), Text("Your chart")]
+    assert parts == [Image(b"png", "Mood"), Document("data.json", b"{}"), Text("Your chart")]

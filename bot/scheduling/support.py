@@ -185,6 +185,7 @@ async def pass_on(store: Store, volunteer_id: int, now: datetime) -> None:
 async def support_tick(store: Store, now: datetime) -> int:
     """Move on from asks nobody answered in time, mend stalled requests, end relays gone quiet; return how many."""
     handled = 0
+    await store.support.expire_quota(now)
     for ask in await store.support.open_asks(asked_before=now - ASK_TIMEOUT):
         if await store.support.answer(ask.id, AskStatus.EXPIRED, now):
             await say(store, ask.volunteer_id, "support.notify_passed_on", f"support:passed:{ask.id}", now,
@@ -252,8 +253,8 @@ class SupportMessages:
                        language=self.library.pack(request.language).info.name,
                        minutes=int(ASK_TIMEOUT.total_seconds() // 60))
         return Reply(f"{text(language, 'notify.support_request')}\n\n{details}", (
-            Choice(key("support", "yes", ask.id), text(language, "support.btn_accept")),
-            Choice(key("support", "no", ask.id), text(language, "support.btn_decline")),
+            Choice(key("support", "yes", request.id, ask.id), text(language, "support.btn_accept")),
+            Choice(key("support", "no", request.id, ask.id), text(language, "support.btn_decline")),
         ))
 
     async def _matched(self, request_id: int, language: str) -> Reply:

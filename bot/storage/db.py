@@ -116,20 +116,36 @@ class Database:
         return int(row[0]) if row else 0
 
     async def migrate(self) -> list[int]:
-        """Apply every migration newer than PRAGMA user_version; return the numbers applied."""
-        applied = []
+        """Apply every migration newer than PRAGMA user_version; return the numbers applied.
+
+        Foreign keys are off while a migration runs, so a table can be rebuilt (SQLite's way to change a column
+        or add AUTOINCREMENT) without its DROP cascading into every table that refers to it; they are checked
+        before each migration commits, and turned on again afterwards.
+        """
+        applied: list[int] = []
         current = await self.version()
-        for number, sql in migration_scripts():
-            if number <= current:
-                continue
-            async with self._lock:
-                try:
-                    await self.conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
-                except sqlite3.Error as exc:
-                    await self.conn.execute("ROLLBACK") if self.conn.in_transaction else None
-                    raise StorageError(f"migration {number:04d} failed: {exc}") from exc
-            applied.append(number)
-            log.info("applied migration %04d", number)
+        pending = [(number, sql) for number, sql in migration_scripts() if number > current]
+        if not pending:
+            return applied
+        async with self._lock:
+            await self.conn.execute("PRAGMA foreign_keys=OFF")
+            try:
+                for number, sql in pending:
+                    try:
+                        await self.conn.executescript(f"BEGIN;\n{sql}\n")
+                        async with self.conn.execute("PRAGMA foreign_key_check") as cursor:
+                            broken = await cursor.fetchone()
+                        if broken is not None:
+                            raise sqlite3.IntegrityError(f"a row of {broken[0]} breaks a foreign key")
+                        await self.conn.execute(f"PRAGMA user_version = {number}")
+                        await self.conn.execute("COMMIT")
+                    except sqlite3.Error as exc:
+                        await self.conn.execute("ROLLBACK") if self.conn.in_transaction else None
+                        raise StorageError(f"migration {number:04d} failed: {exc}") from exc
+                    applied.append(number)
+                    log.info("applied migration %04d", number)
+            finally:
+                await self.conn.execute("PRAGMA foreign_keys=ON")
         return applied
 
     async def backup(self, target: Path) -> None:

@@ -8,11 +8,12 @@ the requester. Answering an ask is a conditional update: a late button and the t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import aiosqlite
 
+from bot.core.messages import Address
 from bot.storage.contacts import from_ts, to_ts
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
@@ -20,6 +21,7 @@ from bot.storage.volunteers import MAX_ALIAS_CHARS, Reach
 
 MAX_REASON_CHARS = 200
 MAX_REPORT_CHARS = 500
+QUOTA_WINDOW = timedelta(days=1)  # the daily cap counts requests over the last day
 
 
 class RequestStatus(StrEnum):
@@ -243,15 +245,40 @@ class SupportRequests:
 
     # --- safety ---
 
-    async def block(self, one: int, other: int, now: datetime) -> None:
-        low, high = sorted((one, other))
-        await self.db.execute("INSERT INTO support_blocks (low_id, high_id, at) VALUES (?, ?, ?)"
-                              " ON CONFLICT DO NOTHING", (low, high, to_ts(now)))
+    async def block(self, reporter_id: int, other_id: int, now: datetime) -> None:
+        """Never match these two again. Kept on the reporter's side as the other person's look-up hash, so the
+        other's /forget and return do not undo it; it goes when the reporter forgets."""
+        await self.db.execute(
+            "INSERT INTO support_shields (contact_id, other, at) SELECT ?, lookup, ? FROM contacts WHERE id = ?"
+            " ON CONFLICT DO NOTHING", (reporter_id, to_ts(now), other_id))
 
     async def blocked(self, one: int, other: int) -> bool:
-        low, high = sorted((one, other))
-        row = await self.db.fetchone("SELECT 1 FROM support_blocks WHERE low_id = ? AND high_id = ?", (low, high))
+        row = await self.db.fetchone(
+            "SELECT 1 FROM support_shields s JOIN contacts c ON c.lookup = s.other"
+            " WHERE (s.contact_id = ? AND c.id = ?) OR (s.contact_id = ? AND c.id = ?)", (one, other, other, one))
         return row is not None
+
+    # --- the daily cap, which outlives /forget ---
+
+    def _tag(self, address: Address, day: date) -> bytes:
+        """A keyed hash of the day and the address: a new tag every day, and no way back to the person."""
+        return self.vault.lookup(f"quota:{day.isoformat()}:{address.channel}:{address.id}")
+
+    async def note_request(self, address: Address, now: datetime) -> None:
+        """Count a request for a peer under today's tag of the address; forget counts older than a day."""
+        await self.expire_quota(now)
+        await self.db.execute("INSERT INTO support_quota (tag, at) VALUES (?, ?)",
+                              (self._tag(address, now.date()), to_ts(now)))
+
+    async def requests_in_window(self, address: Address, now: datetime) -> int:
+        """Requests for a peer made from this address in the last day, whoever it was registered as."""
+        tags = (self._tag(address, now.date()), self._tag(address, (now - QUOTA_WINDOW).date()))
+        row = await self.db.fetchone("SELECT COUNT(*) FROM support_quota WHERE tag IN (?, ?) AND at >= ?",
+                                     (*tags, to_ts(now - QUOTA_WINDOW)))
+        return int(row[0]) if row else 0
+
+    async def expire_quota(self, now: datetime) -> int:
+        return await self.db.execute("DELETE FROM support_quota WHERE at < ?", (to_ts(now - QUOTA_WINDOW),))
 
     async def report(self, reporter_id: int, request_id: int, cohort_id: int | None, reason: str, shared: bool,
                      now: datetime) -> int:

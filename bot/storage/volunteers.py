@@ -152,16 +152,17 @@ class Volunteers:
     async def decide(self, contact_id: int, facilitator_id: int, approve: bool, now: datetime) -> int | None:
         """Approve or decline a pending volunteer in one of the facilitator's open cohorts; return that cohort.
 
-        None (and nothing changed) when the volunteer is not pending or not in any cohort the facilitator owns.
+        None (and nothing changed) when the volunteer is not pending or not in any cohort the facilitator owns,
+        or (to approve) is a facilitator themself: see `refusal` for why.
         """
         status = VolunteerStatus.APPROVED if approve else VolunteerStatus.DECLINED
         async with self.db.tx() as conn:
             async with conn.execute(
                 "SELECT MIN(c.id) FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id"
-                " JOIN volunteers v ON v.contact_id = m.contact_id"
+                " JOIN volunteers v ON v.contact_id = m.contact_id JOIN contacts p ON p.id = m.contact_id"
                 " WHERE m.contact_id = ? AND c.owner_id = ? AND c.status = 'open' AND v.status = 'pending'"
-                " AND c.owner_id != m.contact_id",
-                (contact_id, facilitator_id),
+                " AND c.owner_id != m.contact_id AND (? = 0 OR p.is_facilitator = 0)",
+                (contact_id, facilitator_id, int(approve)),
             ) as cursor:
                 row = await cursor.fetchone()
             cohort_id = row[0] if row else None
@@ -171,6 +172,20 @@ class Volunteers:
                                (str(status), cohort_id, to_ts(now), contact_id))
         return int(cohort_id)
 
+    async def refusal(self, contact_id: int, facilitator_id: int) -> str | None:
+        """Why this facilitator may not approve this person: "facilitator" (they run groups themselves, so nobody
+        vouches for them the way a facilitator vouches for a member) or "not_member" (in no open cohort of this
+        facilitator's); None when nothing stands in the way."""
+        row = await self.db.fetchone(
+            "SELECT p.is_facilitator, EXISTS (SELECT 1 FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id"
+            " WHERE m.contact_id = p.id AND c.owner_id = ? AND c.status = 'open' AND c.owner_id != p.id)"
+            " FROM contacts p WHERE p.id = ?", (facilitator_id, contact_id))
+        if contact_id == facilitator_id:
+            return "facilitator"
+        if row is None or not row[1]:  # checked first: a facilitator learns nothing about people outside their groups
+            return "not_member"
+        return "facilitator" if row[0] else None
+
     async def approved_count(self, facilitator_id: int) -> int:
         row = await self.db.fetchone(
             "SELECT COUNT(*) FROM volunteers v JOIN cohorts c ON c.id = v.cohort_id"
@@ -178,18 +193,24 @@ class Volunteers:
         return int(row[0]) if row else 0
 
     async def candidates(self, requester_id: int, language: str, request_id: int) -> list[Candidate]:
-        """Approved, unpaused, reachable, not busy volunteers who speak `language`, never the requester, never
-        someone blocked with the requester or asked already for this request; the requester's cohorts first,
-        then whoever was asked least recently."""
+        """Approved, unpaused, reachable, not busy volunteers who speak `language` and are no facilitator, whose
+        approving facilitator also runs a cohort of the requester; never the requester, never someone blocked
+        with the requester or asked already for this request; the requester's cohorts first, then whoever was
+        asked least recently."""
         rows = await self.db.fetchall(
             "SELECT v.contact_id, v.availability, v.last_asked_at, p.timezone,"
             " EXISTS (SELECT 1 FROM cohort_members mine JOIN cohort_members theirs ON theirs.cohort_id ="
             " mine.cohort_id WHERE mine.contact_id = ? AND theirs.contact_id = v.contact_id) AS shares"
             " FROM volunteers v JOIN contacts p ON p.id = v.contact_id"
-            " WHERE v.status = 'approved' AND v.paused = 0 AND p.status = 'active' AND v.contact_id != ?"
-            " AND (',' || v.languages || ',') LIKE ?"
-            " AND NOT EXISTS (SELECT 1 FROM support_blocks b WHERE (b.low_id = v.contact_id AND b.high_id = ?)"
-            " OR (b.high_id = v.contact_id AND b.low_id = ?))"
+            " JOIN cohorts approving ON approving.id = v.cohort_id"
+            " WHERE v.status = 'approved' AND v.paused = 0 AND p.status = 'active' AND p.is_facilitator = 0"
+            " AND v.contact_id != ? AND (',' || v.languages || ',') LIKE ?"
+            # only for members of a cohort of the facilitator who approved them
+            " AND EXISTS (SELECT 1 FROM cohort_members rm JOIN cohorts rc ON rc.id = rm.cohort_id"
+            " WHERE rm.contact_id = ? AND rc.owner_id = approving.owner_id)"
+            # never a pair one of them reported: the reporter keeps the other's look-up hash
+            " AND NOT EXISTS (SELECT 1 FROM support_shields s, contacts r WHERE r.id = ?"
+            " AND ((s.contact_id = r.id AND s.other = p.lookup) OR (s.contact_id = p.id AND s.other = r.lookup)))"
             " AND NOT EXISTS (SELECT 1 FROM support_asks a WHERE a.request_id = ? AND a.volunteer_id = v.contact_id)"
             # busy: being asked already, in an open relay, or asking for a peer themself
             " AND NOT EXISTS (SELECT 1 FROM support_asks a JOIN support_requests r ON r.id = a.request_id"

@@ -2,7 +2,8 @@
 
 A facilitator sees the name a volunteer chose, their intro, languages and usual times, never how they can be
 reached. Every decision is checked against the database: the facilitator must own an open cohort the
-volunteer is in.
+volunteer is in, and never approves a facilitator (their own second account could be one). An approved
+volunteer is asked only by members of the approving facilitator's cohorts (Volunteers.candidates).
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class OfferFeature(Feature):
 
     async def _start(self, turn: Turn) -> list[Reply]:
         contact = turn.require_contact()
+        if contact.is_facilitator:
+            return [turn.with_menu(turn.t("offer.facilitator_cannot"))]
         if not await turn.store.volunteers.deciders(contact.id):
             return [turn.with_menu(turn.t("offer.need_cohort"))]
         await turn.set_state(LANGS_STATE, {"langs": [contact.language]})
@@ -229,6 +232,10 @@ class OfferFeature(Feature):
 
     async def _decide(self, turn: Turn, volunteer_id: int, approve: bool) -> list[Reply]:
         facilitator_id, now = self._require_facilitator(turn), turn.now()
+        if approve:  # a facilitator vouches only for members of their own groups, never for a facilitator
+            refusal = await turn.store.volunteers.refusal(volunteer_id, facilitator_id)
+            if refusal is not None:
+                return [turn.with_menu(turn.t(f"offer.refused_{refusal}"))]
         found = await self._pending(turn, volunteer_id)
         cohort_id = await turn.store.volunteers.decide(volunteer_id, facilitator_id, approve, now)
         if cohort_id is None:

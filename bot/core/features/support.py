@@ -80,8 +80,8 @@ class Support(Feature):
                 return await self._got_reason(turn, None)
             case ["reach", reach] if state == REACH_STATE and reach in set(Reach):
                 return await self._got_reach(turn, Reach(reach))
-            case [("yes" | "no") as answer, ask_id] if ask_id.isdigit():
-                return await self._answer(turn, int(ask_id), answer == "yes")
+            case [("yes" | "no") as answer, request_id, ask_id] if request_id.isdigit() and ask_id.isdigit():
+                return await self._answer(turn, int(request_id), int(ask_id), answer == "yes")
             case ["end"]:
                 return await self._end(turn)
             case ["report"]:
@@ -128,8 +128,9 @@ class Support(Feature):
         link = await turn.store.support.link(contact.id)
         if link is not None:
             return self._open_status(turn, link)
-        if await turn.store.support.made_since(contact.id, now - timedelta(days=1)) >= MAX_REQUESTS_PER_DAY:
-            return self._services(turn, "support.limit")
+        if (await turn.store.support.requests_in_window(contact.address, now) >= MAX_REQUESTS_PER_DAY
+                or await turn.store.support.made_since(contact.id, now - timedelta(days=1)) >= MAX_REQUESTS_PER_DAY):
+            return self._services(turn, "support.limit")  # counted by address, so /forget does not reset it
         if await pick(turn.store, contact.id, contact.language, NO_REQUEST, now) is None:
             cohorts = await turn.store.cohorts.memberships(contact.id)
             for column in ("made", "unmatched"):  # facilitators see the need even when nobody was free
@@ -165,6 +166,7 @@ class Support(Feature):
         cohorts = await turn.store.cohorts.memberships(contact.id)
         new = NewRequest(contact.language, str(data["alias"]), data.get("reason"), reach, detail)
         request_id = await turn.store.support.create(contact.id, new, cohorts[0].id if cohorts else None, now)
+        await turn.store.support.note_request(contact.address, now)
         request = await turn.store.support.get(request_id)
         assert request is not None
         if await ask_next(turn.store, request, now):
@@ -176,10 +178,11 @@ class Support(Feature):
 
     # --- the volunteer's answer ---
 
-    async def _answer(self, turn: Turn, ask_id: int, yes: bool) -> list[Reply]:
+    async def _answer(self, turn: Turn, request_id: int, ask_id: int, yes: bool) -> list[Reply]:
+        """A volunteer's yes or no, bound to the exact request and ask the button was made for."""
         contact, now, store = turn.require_contact(), turn.now(), turn.store
         ask = await store.support.get_ask(ask_id)
-        if ask is None or ask.volunteer_id != contact.id:
+        if ask is None or ask.volunteer_id != contact.id or ask.request_id != request_id:
             raise StaleChoice("support")
         request = await store.support.get(ask.request_id)
         volunteer = await store.volunteers.get(contact.id)

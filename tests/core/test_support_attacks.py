@@ -4,6 +4,8 @@ plants a volunteer of their own. Each test fails on the code before the fix (iss
 
 from __future__ import annotations
 
+from typing import cast
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from tests.helpers import rows
@@ -49,7 +51,8 @@ async def test_request_and_ask_ids_are_never_reused(services: Services) -> None:
     second = rows(services.settings.database_path, "SELECT r.id, a.id FROM support_requests r JOIN support_asks a"
                   " ON a.request_id = r.id")
     assert len(first) == len(second) == 1
-    assert second[0][0] > first[0][0] and second[0][1] > first[0][1]
+    (old_request, old_ask), (new_request, new_ask) = (cast(tuple[int, int], found[0]) for found in (first, second))
+    assert new_request > old_request and new_ask > old_ask
 
 
 async def test_a_report_block_survives_the_reported_persons_forget_and_start(services: Services) -> None:

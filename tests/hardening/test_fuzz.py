@@ -1,4 +1,8 @@
-"""Random sequences of messages and button presses from several people, checked for what must never happen."""
+"""Random sequences of messages and button presses from several people, checked for what must never happen.
+
+Besides free text, commands and presses, the steps play whole flows (asking for a peer, a broadcast, offering
+to volunteer), deliver the outbox (so asks and broadcasts arrive with their buttons), run the ticks, and make
+someone /forget and /start again in the middle of any of them."""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ import sqlite3
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import cast
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.core.clock import FakeClock
@@ -17,8 +22,13 @@ from bot.core.engine import Engine
 from bot.core.features import all_features
 from bot.core.i18n import Library
 from bot.core.messages import Address, Incoming, Reply
+from bot.scheduling.broadcasts import broadcast_tick
+from bot.scheduling.dispatcher import Dispatcher
+from bot.scheduling.render import Renderers
+from bot.scheduling.support import SupportMessages, support_tick
 from bot.storage.store import Store
 from tests.helpers import CONTENT, TEST_KEY
+from tests.outbox import FakeSender
 
 LIBRARY = Library.load(CONTENT)
 PEOPLE = ("ana", "ben", "cai")
@@ -35,11 +45,22 @@ actions = st.one_of(
     st.tuples(st.just("command"), st.sampled_from(PEOPLE), st.tuples(st.sampled_from(COMMANDS), st.text(max_size=30))),
     st.tuples(st.just("press"), st.sampled_from(PEOPLE), st.integers(min_value=0, max_value=30)),
     st.tuples(st.just("forge"), st.sampled_from(PEOPLE), st.text(max_size=60)),
+    st.tuples(st.just("flow"), st.sampled_from(PEOPLE), st.sampled_from(["peer", "broadcast", "offer", "approve"])),
+    st.tuples(st.just("deliver"), st.sampled_from(PEOPLE), st.just(0)),
+    st.tuples(st.just("tick"), st.sampled_from(PEOPLE), st.integers(min_value=0, max_value=40)),
+    st.tuples(st.just("rejoin"), st.sampled_from(PEOPLE), st.just(0)),
 )
+FLOWS: dict[str, list[str]] = {  # text to send, or "@prefix" to press the first choice whose key starts so
+    "peer": ["/support", "@support:peer", "Sam", "@support:skip", "@support:reach:bot"],
+    "broadcast": ["/broadcast", "@broadcast:pick", "@broadcast:next", "A note for the group", "@broadcast:now"],
+    "offer": ["/offer", "@offer:langsdone", "Cai", "I have been there", "@offer:reach:bot", "@offer:when:any"],
+    "approve": ["/volunteers", "@offer:see", "@offer:ok"],
+}
 
 
-async def _setup(store: Store, engine: Engine) -> None:
-    """Each person consents, keeps notes and leaves one secret note; ana facilitates a cohort all three joined."""
+async def _setup(store: Store, engine: Engine) -> str:
+    """Each person consents, keeps notes and leaves one secret note; ana facilitates a cohort all three joined,
+    and cai volunteers, approved by ana. Returns the join code."""
     for name in PEOPLE:
         address = Address("console", name)
         await engine.handle(Incoming.pressed(address, "start:yes:en"))
@@ -53,6 +74,35 @@ async def _setup(store: Store, engine: Engine) -> None:
     cohort = await store.cohorts.create(ana.id, "Fuzz group", date(2026, 1, 10), "en", "UTC", engine.clock.now())
     for name in PEOPLE:
         await engine.handle(Incoming.from_text(Address("console", name), f"/join {cohort.code}"))
+    for flow, name in (("offer", "cai"), ("approve", "ana")):
+        await _flow(engine, Address("console", name), flow)
+    return cohort.code
+
+
+async def _flow(engine: Engine, address: Address, flow: str) -> list[Reply]:
+    """Play a scripted flow as far as it goes; every reply along the way is returned."""
+    replies: list[Reply] = []
+    last: list[Reply] = []
+    for step in FLOWS[flow]:
+        if step.startswith("@"):
+            found = next((c.key for r in last for c in r.choices if c.key.startswith(step[1:])), None)
+            if found is None:
+                continue
+            last = await engine.handle(Incoming.pressed(address, found))
+        else:
+            last = await engine.handle(Incoming.from_text(address, step))
+        replies += last
+    return replies
+
+
+async def _rejoin(engine: Engine, address: Address, code: str) -> list[Reply]:
+    """/forget (confirmed), then /start again as a stranger and join the group."""
+    replies = await engine.handle(Incoming.from_text(address, "/forget"))
+    replies += await engine.handle(Incoming.pressed(address, "privacy:forget:yes"))
+    for step in (Incoming.from_text(address, "/start"), Incoming.pressed(address, "start:yes:en"),
+                 Incoming.pressed(address, "start:notes:off"), Incoming.from_text(address, f"/join {code}")):
+        replies += await engine.handle(step)
+    return replies
 
 
 def _leaks(name: str, replies: list[Reply]) -> list[str]:
@@ -66,31 +116,64 @@ async def _play(steps: list[tuple[str, str, object]]) -> None:
         store = await Store.open(db, TEST_KEY)
         clock = FakeClock()
         engine = Engine(store, LIBRARY, clock, all_features())
+        sender = FakeSender()
+        renderers = Renderers(store, LIBRARY)
+        SupportMessages(store, LIBRARY).register(renderers)
+        post = Dispatcher(store, renderers, {"console": sender}, clock)
         try:
-            await _setup(store, engine)
+            code = await _setup(store, engine)
             seen: list[str] = []
+            ids_gone: set[int] = set()
             for kind, name, value in steps:
                 clock.advance(seconds=3)
                 address = Address("console", name)
-                if kind == "text":
-                    incoming = Incoming.from_text(address, str(value))
-                elif kind == "command":
-                    command, args = value  # type: ignore[misc]
-                    incoming = Incoming(address, text=f"/{command} {args}", command=command, args=args)
-                elif kind == "press":
-                    if not seen:
-                        continue
-                    incoming = Incoming.pressed(address, seen[int(value) % len(seen)])  # type: ignore[call-overload]
+                ids_before = await _contact_ids(store)
+                replies: list[Reply] = []
+                if kind == "flow":
+                    replies = await _flow(engine, address, str(value))
+                elif kind == "rejoin":
+                    had = await store.contacts.find(address)
+                    replies = await _rejoin(engine, address, code)
+                    ids_gone |= {had.id} if had is not None else set()
+                elif kind == "tick":
+                    clock.advance(minutes=int(value))  # type: ignore[call-overload]
+                    await support_tick(store, clock.now())
+                    await broadcast_tick(store, clock.now())
+                elif kind == "deliver":
+                    already = len(sender.sent)
+                    await post.drain()
+                    for item in sender.sent[already:]:
+                        assert not _leaks(item.address.id, list(item.replies))
+                        seen += [c.key for r in item.replies for c in r.choices]
                 else:
-                    incoming = Incoming.pressed(address, str(value))
-                replies = await engine.handle(incoming)
+                    replies = await engine.handle(_incoming(kind, address, value, seen))
                 assert not _leaks(name, replies)
                 seen += [c.key for r in replies for c in r.choices]
+                ids_after = await _contact_ids(store)
+                ids_gone |= ids_before - ids_after
+                assert not ids_gone & ids_after, "a forgotten person's id was handed out again"
         finally:
             await store.close()
         with sqlite3.connect(db) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def _incoming(kind: str, address: Address, value: object, seen: list[str]) -> Incoming:
+    if kind == "text":
+        return Incoming.from_text(address, str(value))
+    if kind == "command":
+        command, args = cast(tuple[str, str], value)
+        return Incoming(address, text=f"/{command} {args}", command=command, args=args)
+    if kind == "press" and seen:
+        return Incoming.pressed(address, seen[int(value) % len(seen)])  # type: ignore[call-overload]
+    if kind == "press":
+        return Incoming.from_text(address, "menu")
+    return Incoming.pressed(address, str(value))
+
+
+async def _contact_ids(store: Store) -> set[int]:
+    return {int(row[0]) for row in await store.db.fetchall("SELECT id FROM contacts")}
 
 
 class _Errors(logging.Handler):
@@ -104,6 +187,12 @@ class _Errors(logging.Handler):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(actions, min_size=1, max_size=25))
+@example(steps=[  # always played: /forget and /start in the middle of a peer request, a relay and a broadcast
+    ("flow", "ben", "peer"), ("deliver", "ana", 0), ("rejoin", "ben", 0), ("flow", "ben", "peer"),
+    ("deliver", "ana", 0), ("press", "cai", 0), ("rejoin", "cai", 0), ("deliver", "ana", 0), ("press", "cai", 3),
+    ("flow", "ana", "broadcast"), ("rejoin", "cai", 0), ("deliver", "ana", 0), ("rejoin", "ana", 0),
+    ("tick", "ana", 31), ("deliver", "ana", 0), ("flow", "cai", "offer"), ("flow", "ana", "approve"),
+])
 def test_random_conversations_never_crash_leak_or_corrupt(steps: list[tuple[str, str, object]]) -> None:
     errors = _Errors()
     logging.getLogger().addHandler(errors)

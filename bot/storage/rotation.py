@@ -45,11 +45,13 @@ async def rotate_key(db: Database, old: Vault, new: Vault) -> RotationReport:
                     await conn.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?",  # noqa: S608
                                        (new.encrypt(plain), rowid))
                     report.fields += 1
-        async with conn.execute("SELECT id, channel, address FROM contacts") as cursor:
+        async with conn.execute("SELECT id, channel, address, lookup FROM contacts") as cursor:
             contacts = await cursor.fetchall()
-        for contact_id, channel, address in contacts:
+        for contact_id, channel, address, was in contacts:
             lookup = new.lookup(f"{channel}:{new.decrypt(address)}")
             await conn.execute("UPDATE contacts SET lookup = ? WHERE id = ?", (lookup, contact_id))
+            # a /report block names the other person by this hash (one whose person has forgotten cannot follow)
+            await conn.execute("UPDATE support_shields SET other = ? WHERE other = ?", (lookup, was))
             report.lookups += 1
     await db.checkpoint()
     return report

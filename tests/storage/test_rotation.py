@@ -10,7 +10,10 @@ import pytest
 from bot.app import build_services
 from bot.config import load_settings
 from bot.core.clock import FakeClock
+from bot.core.messages import Address
 from bot.storage.crypto import DecryptError, Vault
+from bot.storage.rotation import rotate_key
+from bot.storage.store import Store
 from tests.helpers import CONTENT, ROOT, TEST_KEY, Chat
 
 NEW_KEY = "a-brand-new-secret-" + "n" * 30
@@ -77,3 +80,18 @@ async def test_rotate_key_kept_in_secret_key_file_replaces_the_file(tmp_path: Pa
     assert key_file.read_text() != old
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert not (tmp_path / "secret.key.new").exists()
+
+
+async def test_a_report_block_still_holds_after_the_key_is_rotated(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "r.db", TEST_KEY)
+    now = FakeClock().now()
+    one = await store.contacts.create(Address("console", "reporter"), "en", "UTC", now)
+    other = await store.contacts.create(Address("console", "reported"), "en", "UTC", now)
+    await store.support.block(one.id, other.id, now)
+    await rotate_key(store.db, Vault(TEST_KEY), Vault(NEW_KEY))
+    await store.close()
+    store = await Store.open(tmp_path / "r.db", NEW_KEY)
+    try:
+        assert await store.support.blocked(one.id, other.id)
+    finally:
+        await store.close()

@@ -33,7 +33,17 @@ from tests.outbox import FakeSender
 LIBRARY = Library.load(CONTENT)
 PEOPLE = ("ana", "ben", "cai")
 SECRETS = {name: f"zq{name}secret" for name in PEOPLE}
+PHONES = {name: f"+2557000001{n:02d}" for n, name in enumerate(PEOPLE)}  # how each asks to be reached
 COMMANDS = sorted({c for f in all_features() for c in f.commands})
+
+FLOWS: dict[str, list[str]] = {  # text to send, or "@prefix" to press the first choice whose key starts so
+    "peer": ["/support", "@support:peer", "Sam", "@support:skip", "@support:reach:whatsapp", "{phone}"],
+    "relay": ["/support", "@support:peer", "Sam", "@support:skip", "@support:reach:bot", "are you there?"],
+    "broadcast": ["/broadcast", "@broadcast:pick", "@broadcast:next", "A note for the group", "@broadcast:now"],
+    "offer": ["/offer", "@offer:langsdone", "Cai", "I have been there", "@offer:reach:telegram", "{handle}",
+              "@offer:when:any"],
+    "approve": ["/volunteers", "@offer:see", "@offer:ok"],
+}
 
 texts = st.one_of(
     st.text(max_size=40),
@@ -45,17 +55,12 @@ actions = st.one_of(
     st.tuples(st.just("command"), st.sampled_from(PEOPLE), st.tuples(st.sampled_from(COMMANDS), st.text(max_size=30))),
     st.tuples(st.just("press"), st.sampled_from(PEOPLE), st.integers(min_value=0, max_value=30)),
     st.tuples(st.just("forge"), st.sampled_from(PEOPLE), st.text(max_size=60)),
-    st.tuples(st.just("flow"), st.sampled_from(PEOPLE), st.sampled_from(["peer", "broadcast", "offer", "approve"])),
+    st.tuples(st.just("flow"), st.sampled_from(PEOPLE), st.sampled_from(list(FLOWS))),
     st.tuples(st.just("deliver"), st.sampled_from(PEOPLE), st.just(0)),
     st.tuples(st.just("tick"), st.sampled_from(PEOPLE), st.integers(min_value=0, max_value=40)),
     st.tuples(st.just("rejoin"), st.sampled_from(PEOPLE), st.just(0)),
+    st.tuples(st.just("answer"), st.sampled_from(PEOPLE), st.integers(min_value=0, max_value=5)),
 )
-FLOWS: dict[str, list[str]] = {  # text to send, or "@prefix" to press the first choice whose key starts so
-    "peer": ["/support", "@support:peer", "Sam", "@support:skip", "@support:reach:bot"],
-    "broadcast": ["/broadcast", "@broadcast:pick", "@broadcast:next", "A note for the group", "@broadcast:now"],
-    "offer": ["/offer", "@offer:langsdone", "Cai", "I have been there", "@offer:reach:bot", "@offer:when:any"],
-    "approve": ["/volunteers", "@offer:see", "@offer:ok"],
-}
 
 
 async def _setup(store: Store, engine: Engine) -> str:
@@ -90,7 +95,8 @@ async def _flow(engine: Engine, address: Address, flow: str) -> list[Reply]:
                 continue
             last = await engine.handle(Incoming.pressed(address, found))
         else:
-            last = await engine.handle(Incoming.from_text(address, step))
+            text = step.format(phone=PHONES[address.id], handle="@zq_peer_handle")
+            last = await engine.handle(Incoming.from_text(address, text))
         replies += last
     return replies
 
@@ -124,6 +130,8 @@ async def _play(steps: list[tuple[str, str, object]]) -> None:
             code = await _setup(store, engine)
             seen: list[str] = []
             ids_gone: set[int] = set()
+            made_for: dict[str, str | None] = {}  # an ask's button -> whose request it was made for
+            asked: dict[str, list[str]] = {}  # the ask buttons each person received, oldest first
             for kind, name, value in steps:
                 clock.advance(seconds=3)
                 address = Address("console", name)
@@ -145,8 +153,17 @@ async def _play(steps: list[tuple[str, str, object]]) -> None:
                     for item in sender.sent[already:]:
                         assert not _leaks(item.address.id, list(item.replies))
                         seen += [c.key for r in item.replies for c in r.choices]
+                        for choice in (c for r in item.replies for c in r.choices if c.key.startswith("support:")):
+                            made_for[choice.key] = await _requester_of(store, choice.key)
+                            asked.setdefault(item.address.id, []).append(choice.key)
                 else:
-                    replies = await engine.handle(_incoming(kind, address, value, seen))
+                    mine = asked.get(name, [])  # "answer": press a Yes or No of an ask delivered to this person
+                    choices = mine if kind == "answer" and mine else seen
+                    incoming = _incoming("press" if kind == "answer" else kind, address, value, choices)
+                    replies = await engine.handle(incoming)
+                    shown = " ".join(r.text for r in replies)
+                    for other in (o for o in PEOPLE if o != name and PHONES[o] in shown):
+                        assert made_for.get(incoming.choice or "") == other, "a number shown for another request"
                 assert not _leaks(name, replies)
                 seen += [c.key for r in replies for c in r.choices]
                 ids_after = await _contact_ids(store)
@@ -172,6 +189,15 @@ def _incoming(kind: str, address: Address, value: object, seen: list[str]) -> In
     return Incoming.pressed(address, str(value))
 
 
+async def _requester_of(store: Store, choice_key: str) -> str | None:
+    """Whose request an ask's button was made for, read when the ask is delivered (the ask id comes last)."""
+    ask_id = choice_key.rsplit(":", 1)[-1]
+    ask = await store.support.get_ask(int(ask_id)) if ask_id.isdigit() else None
+    request = await store.support.get(ask.request_id) if ask is not None else None
+    requester = await store.contacts.get(request.requester_id) if request is not None else None
+    return requester.address.id if requester is not None else None
+
+
 async def _contact_ids(store: Store) -> set[int]:
     return {int(row[0]) for row in await store.db.fetchall("SELECT id FROM contacts")}
 
@@ -188,10 +214,12 @@ class _Errors(logging.Handler):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(actions, min_size=1, max_size=25))
 @example(steps=[  # always played: /forget and /start in the middle of a peer request, a relay and a broadcast
-    ("flow", "ben", "peer"), ("deliver", "ana", 0), ("rejoin", "ben", 0), ("flow", "ben", "peer"),
-    ("deliver", "ana", 0), ("press", "cai", 0), ("rejoin", "cai", 0), ("deliver", "ana", 0), ("press", "cai", 3),
-    ("flow", "ana", "broadcast"), ("rejoin", "cai", 0), ("deliver", "ana", 0), ("rejoin", "ana", 0),
-    ("tick", "ana", 31), ("deliver", "ana", 0), ("flow", "cai", "offer"), ("flow", "ana", "approve"),
+    ("flow", "ben", "peer"), ("deliver", "ana", 0), ("rejoin", "ben", 0), ("flow", "ana", "peer"),
+    ("deliver", "ana", 0), ("answer", "cai", 0), ("answer", "cai", 2), ("flow", "ben", "peer"),
+    ("rejoin", "cai", 0), ("deliver", "ana", 0), ("press", "cai", 3), ("flow", "ana", "broadcast"),
+    ("rejoin", "cai", 0), ("deliver", "ana", 0), ("rejoin", "ana", 0), ("tick", "ana", 31), ("deliver", "ana", 0),
+    ("flow", "cai", "offer"), ("flow", "ana", "approve"), ("rejoin", "ana", 0), ("flow", "ben", "relay"),
+    ("deliver", "ana", 0), ("answer", "cai", 5), ("text", "cai", "hello"), ("rejoin", "ben", 0), ("deliver", "ana", 0),
 ])
 def test_random_conversations_never_crash_leak_or_corrupt(steps: list[tuple[str, str, object]]) -> None:
     errors = _Errors()

@@ -50,7 +50,7 @@ class ConsoleChat:
     def to_incoming(self, line: str) -> Incoming:
         text = line.strip()
         if text.isdigit() and 1 <= int(text) <= len(self.last_choices):
-            return Incoming.pressed(self.address, self.last_choices[int(text) - 1].key)
+            return Incoming.pressed(self.address, self.last_choices[int(text) - 1].key, typed=text)
         return Incoming.from_text(self.address, text)
 
     async def say(self, line: str) -> list[Reply]:

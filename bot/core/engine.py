@@ -28,6 +28,8 @@ MENU_ORDER = ("checkin", "reflect", "journey", "mood", "support", "remind", "hel
 # What someone who has not consented may use; everything else leads to /start.
 OPEN_COMMANDS = frozenset({"start", "help", "stop", "forget", "mydata"})
 OPEN_PREFIXES = frozenset({"start", "help", "menu"})
+# Commands whose code, sent as someone's very first message, waits through onboarding and is used after "I agree".
+CARRIED_THROUGH_CONSENT = frozenset({"join", "facilitator"})
 
 
 class Engine:
@@ -124,7 +126,9 @@ class Engine:
         if feature is None:
             return [Reply(turn.t("errors.unknown_command"), turn.menu_choices())]
         if turn.contact is None and command not in OPEN_COMMANDS and feature.needs_consent:
-            return await self.by_command["start"].on_command(turn, "start", args if command == "join" else "")
+            carried = command in CARRIED_THROUGH_CONSENT  # the code is used once they agree, as with /start CODE
+            return await self.by_command["start"].on_command(turn, command if carried else "start",
+                                                             args if carried else "")
         if command in feature.facilitator_only and not (turn.contact and turn.contact.is_facilitator):
             return [Reply(turn.t("errors.not_facilitator"), turn.menu_choices())]
         await turn.clear_state()

@@ -46,6 +46,14 @@ async def test_a_message_typed_under_the_broadcast_list_becomes_the_new_message(
     assert "On its way to 1 people" in fay.text
 
 
+async def test_a_command_word_under_the_broadcast_list_is_still_a_command(services: Services) -> None:
+    fay = await scheduled(services, "2026-01-20 10:00")
+    await fay.send("/broadcast")
+    await fay.send("menu")
+    assert "Here is exactly what each person will see" not in fay.text
+    assert any("Check in" in choice.label for choice in fay.choices)
+
+
 async def test_with_several_cohorts_the_typed_message_waits_while_cohorts_are_chosen(services: Services) -> None:
     fay = await scheduled(services, "2026-01-20 10:00")
     await new_cohort(fay, "Autumn group")

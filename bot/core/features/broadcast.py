@@ -60,7 +60,8 @@ class BroadcastFeature(Feature):
     facilitator_only = frozenset(commands)
 
     def awaits_text(self, state: str) -> bool:
-        return state in (TEXT_STATE, WHEN_STATE, LIST_STATE)
+        """Under the list, a command word ("help", "menu") is still a command; other words are a new message."""
+        return state in (TEXT_STATE, WHEN_STATE)
 
     def passes_crisis_text(self, state: str) -> bool:
         """A facilitator may announce International Overdose Awareness Day: the draft is kept."""
@@ -80,6 +81,7 @@ class BroadcastFeature(Feature):
         owned = await turn.store.cohorts.owned_by(turn.require_contact().id)
         cohorts = [c for c in owned if c.status == CohortStatus.OPEN]
         if len(cohorts) != 1:
+            await turn.clear_state()
             replies = await self._new(turn)
             if turn.conversation.state == PICK_STATE:
                 await turn.set_state(PICK_STATE, {"chosen": [], "text": text})

@@ -14,6 +14,7 @@ from bot.storage.contacts import ContactStatus
 from bot.storage.export import export_contact
 
 FORGET_STATE = "privacy.forget"
+NOTES_PER_PAGE = 5  # entries of "My notes" per message
 
 
 class Privacy(Feature):
@@ -107,9 +108,6 @@ class Privacy(Feature):
             choices.append(Choice(key("privacy", "mine", page - 1), turn.t("privacy.btn_newer")))
         choices.append(Choice("menu:menu", turn.t("menu.btn_menu")))
         return Reply(text, tuple(choices))
-
-
-NOTES_PER_PAGE = 5
 
 
 def _when(turn: Turn, moment: datetime) -> str:

@@ -172,3 +172,5 @@ def test_each_console_persons_export_is_private_to_them_and_gone_after_forget(tm
     assert "Everything is deleted" in out
     assert not ana.parent.exists()
     assert ben.exists()
+    console(tmp_path, "/forget\n1\n", "--as", "ben")
+    assert not ben.parent.exists()

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -61,21 +63,41 @@ async def build_services(settings: Settings, clock: Clock | None = None) -> Serv
     return Services(settings, store, library, engine, clock)
 
 
-def console_files_dir(settings: Settings) -> Path:
-    return settings.database_path.parent / "console"
+def console_log_path(settings: Settings) -> Path:
+    return settings.database_path.parent / "console.log"
 
 
-def build_scheduling(services: Services, senders: dict[str, Sender]) -> Scheduling:
-    return Scheduling(services.store, services.library, services.clock, senders)
+def build_scheduling(services: Services, senders: dict[str, Sender],
+                     scope: Callable[[], Awaitable[int | None]] | None = None) -> Scheduling:
+    return Scheduling(services.store, services.library, services.clock, senders, scope=scope)
+
+
+def quiet_terminal_logs(settings: Settings) -> None:
+    """While a person chats in this terminal, log lines go to a file beside the database, never into the chat."""
+    if not sys.stderr.isatty():
+        return  # stderr is a pipe or a file already: it is not the chat
+    path = console_log_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
 
 
 async def run_console(settings: Settings, name: str, *, with_scheduler: bool = False) -> None:
-    """The console chat; with the scheduler, reminders and follow-ups are printed into it as they fall due."""
-    from bot.channels.console import ConsoleChat, ConsoleSender
+    """The console chat; with the scheduler, reminders and follow-ups are printed into it as they fall due.
 
+    Either way the console shows only its own person's messages: the others stay in the outbox for theirs.
+    """
+    from bot.channels.console import ConsoleChat, ConsoleSender, files_dir_for
+
+    quiet_terminal_logs(settings)
     services = await build_services(settings)
-    chat = ConsoleChat(services.engine, name, console_files_dir(settings))
-    scheduling = build_scheduling(services, {"console": ConsoleSender(chat)})
+    chat = ConsoleChat(services.engine, name, files_dir_for(services.engine, settings.database_path, name))
+    scope = partial(own_contact_id, services, chat.address)
+    scheduling = build_scheduling(services, {"console": ConsoleSender(chat)}, scope)
     if not with_scheduler:
         chat.inbox = partial(own_messages, services, scheduling.dispatcher, chat.address)
     try:
@@ -86,6 +108,11 @@ async def run_console(settings: Settings, name: str, *, with_scheduler: bool = F
         if with_scheduler:
             await scheduling.stop()
         await services.close()
+
+
+async def own_contact_id(services: Services, address: Address) -> int | None:
+    contact = await services.store.contacts.find(address)
+    return contact.id if contact is not None else None
 
 
 async def own_messages(services: Services, dispatcher: Dispatcher, address: Address) -> int:
@@ -120,6 +147,7 @@ def _stop_event() -> asyncio.Event:
 async def run(settings: Settings) -> None:
     """Run every configured channel and the web server for webhooks; with none configured, the console."""
     if not (settings.telegram_enabled or settings.whatsapp_enabled):
+        quiet_terminal_logs(settings)
         log.info("no channel configured: opening the console chat")
         await run_console(settings, "you", with_scheduler=True)
         return

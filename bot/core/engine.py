@@ -28,6 +28,8 @@ MENU_ORDER = ("checkin", "reflect", "journey", "mood", "support", "remind", "hel
 # What someone who has not consented may use; everything else leads to /start.
 OPEN_COMMANDS = frozenset({"start", "help", "stop", "forget", "mydata"})
 OPEN_PREFIXES = frozenset({"start", "help", "menu"})
+# Commands whose code, sent as someone's very first message, waits through onboarding and is used after "I agree".
+CARRIED_THROUGH_CONSENT = frozenset({"join", "facilitator"})
 
 
 class Engine:
@@ -85,7 +87,8 @@ class Engine:
             if command is not None:
                 return await self.run_command(turn, command, args)
             if incoming.choice is not None:
-                return await self._choice(turn, incoming.choice)
+                typed = await self._typed_number(turn, incoming)
+                return typed if typed is not None else await self._choice(turn, incoming.choice)
             return await self._text(turn, text)
         except StaleChoice:
             return [Reply(turn.t("errors.stale"), turn.menu_choices())]
@@ -123,7 +126,9 @@ class Engine:
         if feature is None:
             return [Reply(turn.t("errors.unknown_command"), turn.menu_choices())]
         if turn.contact is None and command not in OPEN_COMMANDS and feature.needs_consent:
-            return await self.by_command["start"].on_command(turn, "start", args if command == "join" else "")
+            carried = command in CARRIED_THROUGH_CONSENT  # the code is used once they agree, as with /start CODE
+            return await self.by_command["start"].on_command(turn, command if carried else "start",
+                                                             args if carried else "")
         if command in feature.facilitator_only and not (turn.contact and turn.contact.is_facilitator):
             return [Reply(turn.t("errors.not_facilitator"), turn.menu_choices())]
         await turn.clear_state()
@@ -141,6 +146,17 @@ class Engine:
         if turn.contact is None and name not in OPEN_PREFIXES:
             return await self.by_command["start"].on_command(turn, "start", "")
         return await feature.on_choice(turn, parts)
+
+    async def _typed_number(self, turn: Turn, incoming: Incoming) -> list[Reply] | None:
+        """A number typed (not tapped) outside any dialog is words where a feature takes free text (a peer relay):
+        a "1" typed to a peer is never an old button. None when no feature takes it: the number presses."""
+        if not incoming.text.strip() or turn.contact is None or turn.conversation.state is not None:
+            return None
+        for feature in self.features.values():
+            replies = await feature.on_free_text(turn, incoming.text.strip())
+            if replies is not None:
+                return replies
+        return None
 
     async def _text(self, turn: Turn, text: str) -> list[Reply]:
         if turn.contact is None:

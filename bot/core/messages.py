@@ -69,5 +69,6 @@ class Incoming:
         return cls(sender, text=text, language_hint=language_hint)
 
     @classmethod
-    def pressed(cls, sender: Address, key: str, language_hint: str | None = None) -> Incoming:
-        return cls(sender, choice=key, language_hint=language_hint)
+    def pressed(cls, sender: Address, key: str, language_hint: str | None = None, typed: str = "") -> Incoming:
+        """A pressed choice; `typed` is the number the person typed for it, where a channel numbers choices."""
+        return cls(sender, text=typed, choice=key, language_hint=language_hint)

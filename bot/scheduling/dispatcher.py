@@ -30,6 +30,7 @@ MAX_ATTEMPTS = 8
 # A live peer conversation goes at once, even in quiet hours: both people are there right now (volunteers are
 # only ever asked outside their own quiet hours).
 LIVE_KINDS = frozenset({"support"})
+QUIET_HOURS = "quiet_hours"  # the reason on a row held back until the person's quiet hours end
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -104,7 +105,7 @@ class Dispatcher:
         quiet = (await self.store.reminders.get(contact.id)).quiet
         quiet_until = quiet.until(now, contact.timezone) if quiet and delivery.kind not in LIVE_KINDS else None
         if quiet_until is not None:
-            await deliveries.release(delivery.id, quiet_until, "quiet_hours", now, attempted=False)
+            await deliveries.release(delivery.id, quiet_until, QUIET_HOURS, now, attempted=False)
             return
         sender = self.senders.get(contact.address.channel)
         if sender is None:

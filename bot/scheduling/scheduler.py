@@ -43,7 +43,9 @@ class Scheduling:
 
     def __init__(self, store: Store, library: Library, clock: Clock, senders: Mapping[str, Sender], *,
                  dispatch_seconds: float = 1.0, followup_minutes: float = 10.0,
-                 broadcast_seconds: float = 30.0) -> None:
+                 broadcast_seconds: float = 30.0, scope: Callable[[], Awaitable[int | None]] | None = None) -> None:
+        """`scope`, when given, names the one person whose rows the dispatcher sends (None: nobody yet): the
+        console chat shows its own person's messages only, and leaves everyone else's in the outbox."""
         self.store = store
         self.library = library
         self.clock = clock
@@ -56,6 +58,7 @@ class Scheduling:
         self.broadcast_seconds = broadcast_seconds
         self._drain: asyncio.Task[int] | None = None
         self._stopping = False
+        self.scope = scope
 
     async def start(self) -> None:
         """Recover rows left in flight, catch up on what is due, then start the jobs."""
@@ -105,8 +108,16 @@ class Scheduling:
         self._drain = asyncio.create_task(self._guarded_drain())
 
     async def _guarded_drain(self) -> int:
-        result = await _guarded("dispatcher", lambda: self.dispatcher.drain(lambda: self._stopping))
+        result = await _guarded("dispatcher", self._drain_in_scope)
         return result or 0
+
+    async def _drain_in_scope(self) -> int:
+        if self.scope is None:
+            return await self.dispatcher.drain(lambda: self._stopping)
+        contact_id = await self.scope()
+        if contact_id is None:
+            return 0
+        return await self.dispatcher.drain(lambda: self._stopping, contact_id=contact_id)
 
 
 async def _guarded(what: str, job: Callable[[], Awaitable[int]]) -> int | None:

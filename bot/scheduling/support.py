@@ -147,8 +147,19 @@ async def end(store: Store, link: Link, now: datetime, *, last_words: bool = Fal
     keep = (link.other_id,) if last_words and link.other_id is not None else ()
     await store.deliveries.purge(relay_ref(request.id), keep)
     if link.other_id is not None:
-        await say(store, link.other_id, "support.notify_ended", f"support:ended:{request.id}:{link.other_id}", now)
+        await say(store, link.other_id, ended_key(other_role(link.role)), f"support:ended:{request.id}:{link.other_id}",
+                  now)
     return True
+
+
+def other_role(role: Role) -> Role:
+    return Role.VOLUNTEER if role == Role.REQUESTER else Role.REQUESTER
+
+
+def ended_key(role: Role) -> str:
+    """What someone hears when the other side ended: thanks for being there (volunteer), for reaching out
+    (requester)."""
+    return "support.notify_ended" if role == Role.VOLUNTEER else "support.notify_ended_requester"
 
 
 def relay_ref(request_id: int) -> str:

@@ -16,7 +16,7 @@ class CompletionRecord:
     exercise_id: str
     stage: str
     at: datetime
-    answers: list[str] | None
+    answers: list[str | None] | None
 
 
 class Completions:
@@ -25,7 +25,7 @@ class Completions:
         self.vault = vault
 
     async def add(self, contact_id: int, exercise_id: str, stage: str, at: datetime,
-                  answers: list[str] | None) -> None:
+                  answers: list[str | None] | None) -> None:
         blob = self.vault.encrypt(json.dumps(answers)) if answers else None
         await self.db.execute(
             "INSERT INTO completions (contact_id, exercise_id, stage, at, answers) VALUES (?, ?, ?, ?, ?)",

@@ -277,3 +277,20 @@ class Deliveries:
         ) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else None
+
+    # --- held for quiet hours (issue 14) ---
+
+    async def pending_reasons(self, ref: str) -> dict[str, int]:
+        """Pending rows of one thing (a broadcast) by why they wait: {reason or '': count}."""
+        async with self.db.tx() as conn, conn.execute(
+            "SELECT reason, COUNT(*) FROM deliveries WHERE ref = ? AND status = 'pending' GROUP BY reason", (ref,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {row[0] or "": int(row[1]) for row in rows}
+
+    async def release_held(self, contact_id: int, reason: str, now: datetime) -> int:
+        """Make the person's rows held for `reason` (their old quiet hours) due now; the dispatcher checks the
+        new hours again. Return how many."""
+        return await self._update("UPDATE deliveries SET due_at = ?, reason = NULL, updated_at = ?"
+                                  " WHERE contact_id = ? AND status = 'pending' AND reason = ?",
+                                  (to_ts(now), to_ts(now), contact_id, reason))

@@ -25,6 +25,8 @@ class Action(StrEnum):
     COHORT_CLOSED = "cohort_closed"
     VOLUNTEER_APPROVED = "volunteer_approved"
     VOLUNTEER_DECLINED = "volunteer_declined"
+    VOLUNTEER_PAUSED = "volunteer_paused"
+    VOLUNTEER_REMOVED = "volunteer_removed"
     BROADCAST_SENT = "broadcast_sent"
     BROADCAST_SCHEDULED = "broadcast_scheduled"
     BROADCAST_CANCELLED = "broadcast_cancelled"

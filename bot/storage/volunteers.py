@@ -226,3 +226,43 @@ class Volunteers:
 
     async def mark_asked(self, contact_id: int, now: datetime) -> None:
         await self.db.execute("UPDATE volunteers SET last_asked_at = ? WHERE contact_id = ?", (to_ts(now), contact_id))
+
+    # --- a facilitator pauses or removes a supporter they approved (issue 14) ---
+
+    async def approved_for(self, facilitator_id: int, limit: int) -> list[ApprovedVolunteer]:
+        """Supporters approved in the facilitator's cohorts, by name: never their contact detail."""
+        rows = await self.db.fetchall(
+            "SELECT v.contact_id, v.alias, v.paused, c.name AS cohort_name FROM volunteers v"
+            " JOIN cohorts c ON c.id = v.cohort_id WHERE c.owner_id = ? AND v.status = 'approved'"
+            " AND v.contact_id != c.owner_id ORDER BY v.decided_at, v.contact_id LIMIT ?",
+            (facilitator_id, limit),
+        )
+        return [ApprovedVolunteer(row["contact_id"], self.vault.decrypt(row["alias"]), bool(row["paused"]),
+                                  self.vault.decrypt(row["cohort_name"])) for row in rows]
+
+    async def unapprove(self, contact_id: int, facilitator_id: int, status: VolunteerStatus,
+                        now: datetime) -> int | None:
+        """Take back an approval in one of the facilitator's cohorts: `pending` (paused until approved again) or
+        `declined` (removed). Return the approving cohort, or None (nothing changed) when not theirs to decide."""
+        async with self.db.tx() as conn:
+            async with conn.execute(
+                "SELECT v.cohort_id FROM volunteers v JOIN cohorts c ON c.id = v.cohort_id"
+                " WHERE v.contact_id = ? AND c.owner_id = ? AND v.status = 'approved' AND v.contact_id != c.owner_id",
+                (contact_id, facilitator_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return None
+            await conn.execute("UPDATE volunteers SET status = ?, paused = 0, decided_at = ? WHERE contact_id = ?",
+                               (str(status), to_ts(now), contact_id))
+        return int(row[0])
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovedVolunteer:
+    """What a facilitator sees of a supporter they approved: the chosen name, paused or not, the group."""
+
+    contact_id: int
+    alias: str
+    paused: bool
+    cohort_name: str

@@ -28,10 +28,10 @@ async def test_a_time_inside_quiet_hours_is_refused_and_changes_nothing(services
     await ana.send("25:99")
     assert "couldn't read that time" in ana.text
     await ana.send("19:00")
-    await remind(ana, "Quiet hours", "18:00-08:00")
-    assert "falls in your quiet hours (18:00–08:00)" in ana.text
-    await ana.press("No quiet hours")
-    assert "Quiet hours (no messages from me): none" in ana.text
+    await remind(ana, "Quiet hours", "18:00-08:00")  # new hours are kept; the reminder time is asked again
+    assert "Your quiet hours are now 18:00–08:00" in ana.text and "reminder at 19:00 falls inside" in ana.text
+    await ana.send("12:00")
+    assert "every day at 12:00" in ana.text and "Quiet hours (no messages from me): 18:00–08:00" in ana.text
 
 
 async def test_turning_the_reminder_off_cancels_one_waiting(services: Services) -> None:

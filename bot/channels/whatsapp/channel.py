@@ -151,7 +151,7 @@ class WhatsAppChannel:
             text = message.text.strip()
             numbered = self.messenger.numbered.get(address) or ()
             if text.isdigit() and 1 <= int(text) <= len(numbered):
-                return Incoming.pressed(address, numbered[int(text) - 1].key)
+                return Incoming.pressed(address, numbered[int(text) - 1].key, typed=text)
             return Incoming.from_text(address, message.text)
         if message.kind in PRESSED_KINDS:
             key = callbacks.verify(self.messenger.callback_key, address, message.payload)

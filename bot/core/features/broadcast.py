@@ -17,6 +17,7 @@ from bot.core.timing import local_now, zone_of
 from bot.core.zones import parse_clock
 from bot.errors import StaleChoice
 from bot.scheduling import broadcasts
+from bot.scheduling.dispatcher import QUIET_HOURS
 from bot.storage.broadcasts import UNDER_WAY, Broadcast, BroadcastStatus
 from bot.storage.cohorts import Cohort, CohortStatus
 from bot.storage.facilitators import Action
@@ -25,6 +26,7 @@ PICK_STATE = "broadcast.pick"
 TEXT_STATE = "broadcast.text"
 PREVIEW_STATE = "broadcast.preview"
 WHEN_STATE = "broadcast.when"
+LIST_STATE = "broadcast.list"  # the list of what is under way: typed words start a new message
 MAX_CHARS = 3500  # with the header, well inside Telegram's and WhatsApp's 4096
 MAX_COHORTS = 8  # with Next and Cancel: ten choices, a WhatsApp list
 MAX_LISTED = 5
@@ -58,17 +60,34 @@ class BroadcastFeature(Feature):
     facilitator_only = frozenset(commands)
 
     def awaits_text(self, state: str) -> bool:
+        """Under the list, a command word ("help", "menu") is still a command; other words are a new message."""
         return state in (TEXT_STATE, WHEN_STATE)
 
     def passes_crisis_text(self, state: str) -> bool:
         """A facilitator may announce International Overdose Awareness Day: the draft is kept."""
-        return state == TEXT_STATE
+        return state in (TEXT_STATE, LIST_STATE)
 
     async def on_command(self, turn: Turn, command: str, args: str) -> list[Reply]:
         """What is under way (to cancel), or straight to a new message when nothing is."""
         await turn.store.broadcasts.discard_drafts(turn.require_contact().id)
         waiting = await self._under_way(turn)
+        if waiting:
+            await turn.set_state(LIST_STATE)
         return waiting or await self._new(turn)
+
+    async def _typed_new(self, turn: Turn, text: str) -> list[Reply]:
+        """Words typed under the list ("…or write a new message"): they are the new message. With one cohort,
+        straight to the preview; with several, the cohorts are chosen first and the words kept meanwhile."""
+        owned = await turn.store.cohorts.owned_by(turn.require_contact().id)
+        cohorts = [c for c in owned if c.status == CohortStatus.OPEN]
+        if len(cohorts) != 1:
+            await turn.clear_state()
+            replies = await self._new(turn)
+            if turn.conversation.state == PICK_STATE:
+                await turn.set_state(PICK_STATE, {"chosen": [], "text": text})
+            return replies
+        await turn.set_state(TEXT_STATE, {"cohorts": [cohorts[0].id]})
+        return await self._got_text(turn, clean(text))
 
     async def _new(self, turn: Turn) -> list[Reply]:
         owned = await turn.store.cohorts.owned_by(turn.require_contact().id)
@@ -94,6 +113,11 @@ class BroadcastFeature(Feature):
                 chosen = [int(c) for c in turn.conversation.data.get("chosen", [])]
                 if not chosen:
                     return [await self._repick(turn, [], "broadcast.pick_one_first")]
+                typed = turn.conversation.data.get("text")
+                if typed:  # written already under the list of what is under way
+                    await self._cohorts(turn, chosen)
+                    await turn.set_state(TEXT_STATE, {"cohorts": chosen})
+                    return await self._got_text(turn, clean(str(typed)))
                 return await self._ask_text(turn, chosen)
             case ["stop"]:
                 await turn.store.broadcasts.discard_drafts(turn.require_contact().id)
@@ -131,6 +155,8 @@ class BroadcastFeature(Feature):
             return await self._got_text(turn, clean(text))
         if state == WHEN_STATE:
             return await self._got_when(turn, text)
+        if state == LIST_STATE:
+            return await self._typed_new(turn, text)
         raise StaleChoice("broadcast")
 
     # --- choosing cohorts and writing ---------------------------------------------------------------------
@@ -149,7 +175,7 @@ class BroadcastFeature(Feature):
     async def _toggle(self, turn: Turn, cohort: Cohort) -> Reply:
         chosen = [int(c) for c in turn.conversation.data.get("chosen", [])]
         chosen = [c for c in chosen if c != cohort.id] if cohort.id in chosen else [*chosen, cohort.id]
-        await turn.set_state(PICK_STATE, {"chosen": chosen})
+        await turn.set_state(PICK_STATE, {**turn.conversation.data, "chosen": chosen})
         return await self._repick(turn, chosen, "broadcast.pick")
 
     async def _cohorts(self, turn: Turn, cohort_ids: list[int] | tuple[int, ...]) -> list[Cohort]:
@@ -249,7 +275,12 @@ class BroadcastFeature(Feature):
                 lines.append(turn.t("broadcast.line_scheduled", n=n, when=_local(found.due_at, zone), zone=zone,
                                     cohorts=cohorts, recipients=found.recipients))
             else:
-                lines.append(turn.t("broadcast.line_sending", n=n, cohorts=cohorts, recipients=found.recipients))
+                pending = await turn.store.deliveries.pending_reasons(found.ref)
+                held = pending.get(QUIET_HOURS, 0)
+                if held and held == sum(pending.values()):  # what is left waits for people's mornings
+                    lines.append(turn.t("broadcast.line_held", n=n, cohorts=cohorts, held=held))
+                else:
+                    lines.append(turn.t("broadcast.line_sending", n=n, cohorts=cohorts, recipients=found.recipients))
             choices.append(Choice(key("broadcast", "cancel", found.id), turn.t("broadcast.btn_cancel_n", n=n)))
         choices.append(Choice(key("broadcast", "new"), turn.t("broadcast.btn_new")))
         return [Reply(turn.t("broadcast.under_way", lines="\n".join(lines)), tuple(choices))]

@@ -15,8 +15,9 @@ from bot.core.features.cohorts import short
 from bot.core.messages import Choice, Reply
 from bot.core.reach import parse_detail, reach_choices
 from bot.errors import StaleChoice
-from bot.scheduling.support import NOTICE, pass_on, say
+from bot.scheduling.support import NOTICE, end, pass_on, say
 from bot.storage.facilitators import Action
+from bot.storage.support import Role
 from bot.storage.volunteers import (
     MAX_ALIAS_CHARS,
     MAX_INTRO_CHARS,
@@ -136,6 +137,12 @@ class OfferFeature(Feature):
                 return await self._decide(turn, int(volunteer_id), verdict == "ok")
             case ["list"]:
                 return [await self._overview(turn)]
+            case ["approved"]:
+                return [await self._approved(turn)]
+            case ["sup", volunteer_id] if volunteer_id.isdigit():
+                return [await self._supporter(turn, int(volunteer_id))]
+            case [("hold" | "drop") as what, volunteer_id] if volunteer_id.isdigit():
+                return await self._unapprove(turn, int(volunteer_id), what == "drop")
         raise StaleChoice("offer")
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
@@ -211,8 +218,51 @@ class OfferFeature(Feature):
             parts.append(turn.t("offer.pending", lines="\n".join(lines)))
         else:
             parts.append(turn.t("offer.none_pending"))
-        choices = tuple(Choice(key("offer", "see", p.contact_id), short(p.alias)) for p in pending)
+        choices = [Choice(key("offer", "see", p.contact_id), short(p.alias)) for p in pending]
+        if await store.volunteers.approved_for(facilitator_id, 1):
+            choices.append(Choice(key("offer", "approved"), turn.t("offer.btn_approved")))
         return Reply("\n\n".join(parts), (*choices, Choice("menu:menu", turn.t("menu.btn_menu"))))
+
+    async def _approved(self, turn: Turn) -> Reply:
+        """The supporters this facilitator approved, to pause or remove one."""
+        approved = await turn.store.volunteers.approved_for(self._require_facilitator(turn), MAX_PENDING_SHOWN)
+        if not approved:
+            return Reply(turn.t("offer.none_approved"), (Choice(key("offer", "list"), turn.t("offer.btn_back")),))
+        lines = [f"• {a.alias} ({a.cohort_name})" + (f" — {turn.t('offer.paused_mark')}" if a.paused else "")
+                 for a in approved]
+        choices = [Choice(key("offer", "sup", a.contact_id), short(a.alias)) for a in approved]
+        return Reply(turn.t("offer.approved_list", lines="\n".join(lines)),
+                     (*choices, Choice(key("offer", "list"), turn.t("offer.btn_back"))))
+
+    async def _supporter(self, turn: Turn, volunteer_id: int) -> Reply:
+        approved = await turn.store.volunteers.approved_for(self._require_facilitator(turn), MAX_PENDING_SHOWN * 10)
+        found = next((a for a in approved if a.contact_id == volunteer_id), None)
+        if found is None:
+            raise StaleChoice("offer")
+        return Reply(turn.t("offer.supporter", alias=found.alias, cohort=found.cohort_name), (
+            Choice(key("offer", "hold", volunteer_id), turn.t("offer.btn_hold")),
+            Choice(key("offer", "drop", volunteer_id), turn.t("offer.btn_drop")),
+            Choice(key("offer", "approved"), turn.t("offer.btn_back"))))
+
+    async def _unapprove(self, turn: Turn, volunteer_id: int, remove: bool) -> list[Reply]:
+        """Pause (back to waiting for approval) or remove a supporter: asks waiting for them go to someone else;
+        removing also ends a conversation they are in."""
+        facilitator_id, now, store = self._require_facilitator(turn), turn.now(), turn.store
+        volunteer = await store.volunteers.get(volunteer_id)
+        status = VolunteerStatus.DECLINED if remove else VolunteerStatus.PENDING
+        cohort_id = await store.volunteers.unapprove(volunteer_id, facilitator_id, status, now)
+        if volunteer is None or cohort_id is None:
+            raise StaleChoice("offer")
+        link = await store.support.link(volunteer_id)
+        if remove and link is not None and link.role == Role.VOLUNTEER:
+            await end(store, link, now)
+        await pass_on(store, volunteer_id, now)
+        await store.facilitators.audit(facilitator_id, Action.VOLUNTEER_REMOVED if remove else Action.VOLUNTEER_PAUSED,
+                                       now, cohort_id)
+        what = "removed" if remove else "held"
+        await say(store, volunteer_id, f"offer.notify_{what}", f"offer:{what}:{volunteer_id}:{int(now.timestamp())}",
+                  now, kind=NOTICE)
+        return [Reply(turn.t(f"offer.decided_{what}", alias=volunteer.offer.alias)), await self._overview(turn)]
 
     async def _pending(self, turn: Turn, volunteer_id: int) -> PendingVolunteer:
         facilitator_id = self._require_facilitator(turn)

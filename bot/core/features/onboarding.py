@@ -16,6 +16,25 @@ from bot.storage.contacts import ContactStatus
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
+FACILITATOR_MARK = "f"  # after the code in a choice key: the code is a facilitator invite, not a cohort's
+
+
+def _tail(code: str, mark: str) -> tuple[str, ...]:
+    return (code, mark) if code and mark else (code,) if code else ()
+
+
+def _carried(rest: list[str]) -> tuple[str, str] | None:
+    """(code, mark) carried in a choice key's tail; None when the tail is not one we make."""
+    match rest:
+        case []:
+            return "", ""
+        case [code]:
+            return cohort_code(code), ""
+        case [code, mark] if mark == FACILITATOR_MARK:
+            return cohort_code(code), mark
+    return None
+
+
 def cohort_code(args: str) -> str:
     """The join code from `/start CODE`, or '' when absent or not a code at all."""
     code = args.strip()
@@ -28,10 +47,11 @@ class Onboarding(Feature):
     needs_consent = False
 
     async def on_command(self, turn: Turn, command: str, args: str) -> list[Reply]:
+        """`/start [CODE]`; the engine also sends `/join CODE` and `/facilitator CODE` here before consent."""
         code = cohort_code(args)
         contact = turn.contact
         if contact is None:
-            return [self._welcome(turn, code)]
+            return [self._welcome(turn, code, FACILITATOR_MARK if code and command == "facilitator" else "")]
         replies = []
         if contact.status != ContactStatus.ACTIVE:
             await turn.store.contacts.update(contact.id, status=ContactStatus.ACTIVE)
@@ -42,19 +62,17 @@ class Onboarding(Feature):
         replies.append(turn.with_menu(turn.t("start.welcome_back")))
         return replies
 
-    def _welcome(self, turn: Turn, code: str) -> Reply:
-        choices = tuple(
-            Choice(key("start", "lang", lang, code) if code else key("start", "lang", lang), name)
-            for lang, name in turn.library.languages
-        )
+    def _welcome(self, turn: Turn, code: str, mark: str = "") -> Reply:
+        tail = _tail(code, mark)
+        choices = tuple(Choice(key("start", "lang", lang, *tail), name) for lang, name in turn.library.languages)
         return Reply(turn.t("start.welcome"), choices)
 
     async def on_choice(self, turn: Turn, parts: list[str]) -> list[Reply]:
         match parts:
-            case ["lang", language, *rest] if turn.library.supports(language) and len(rest) <= 1:
-                return [self._consent(turn, language, rest[0] if rest else "")]
-            case ["yes", language, *rest] if turn.library.supports(language) and len(rest) <= 1:
-                return await self._agree(turn, language, cohort_code(rest[0]) if rest else "")
+            case ["lang", language, *rest] if turn.library.supports(language) and _carried(rest) is not None:
+                return [self._consent(turn, language, *_carried(rest) or ("", ""))]
+            case ["yes", language, *rest] if turn.library.supports(language) and _carried(rest) is not None:
+                return await self._agree(turn, language, *_carried(rest) or ("", ""))
             case ["no", language] if turn.library.supports(language):
                 return [Reply(turn.library.text(language, "start.declined"))]
             case ["notes", ("on" | "off") as choice]:
@@ -63,17 +81,17 @@ class Onboarding(Feature):
                 return [turn.with_menu(turn.t(f"start.notes_{choice}"))]
         raise StaleChoice("start")
 
-    def _consent(self, turn: Turn, language: str, code: str) -> Reply:
+    def _consent(self, turn: Turn, language: str, code: str, mark: str) -> Reply:
         if turn.contact is not None:
             return turn.with_menu(turn.t("start.already"))
-        tail = (code,) if code else ()
+        tail = _tail(code, mark)
         text = turn.library.text(language, "start.privacy")
         return Reply(text, (
             Choice(key("start", "yes", language, *tail), turn.library.text(language, "start.btn_agree")),
             Choice(key("start", "no", language), turn.library.text(language, "start.btn_not_now")),
         ))
 
-    async def _agree(self, turn: Turn, language: str, code: str) -> list[Reply]:
+    async def _agree(self, turn: Turn, language: str, code: str, mark: str) -> list[Reply]:
         if turn.contact is not None:
             return [turn.with_menu(turn.t("start.already"))]
         turn.contact = await turn.store.contacts.create(
@@ -81,8 +99,9 @@ class Onboarding(Feature):
         )
         turn.language = language
         replies = [Reply(turn.t("start.thanks"))]
-        if code and turn.engine.has_command("join"):
-            replies += await turn.run_command("join", code)
+        command = "facilitator" if mark == FACILITATOR_MARK else "join"
+        if code and turn.engine.has_command(command):
+            replies += await turn.run_command(command, code)
         replies.append(Reply(turn.t("start.ask_notes"), (
             Choice(key("start", "notes", "off"), turn.t("start.btn_notes_off")),
             Choice(key("start", "notes", "on"), turn.t("start.btn_notes_on")),

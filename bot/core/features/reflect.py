@@ -10,6 +10,7 @@ from bot.library.schema import STAGE_ORDER, Exercise, Stage
 
 STEP_STATE = "reflect.step"
 MAX_ANSWER_CHARS = 1000
+SKIPPED = object()  # a question the person skipped: stored as null
 
 
 async def load_journey(turn: Turn) -> Journey:
@@ -56,9 +57,10 @@ class Reflect(Feature):
             case ["go", exercise_id] if turn.library.exercise(turn.language, exercise_id) is not None:
                 await turn.set_state(STEP_STATE, {"ex": exercise_id, "i": 0, "answers": []})
                 return [self._step(turn)]
-            case [("next" | "skip") as action, exercise_id, index] if self._at(turn, exercise_id, index):
-                answer = turn.t("reflect.skipped") if action == "skip" else None
-                return await self._advance(turn, answer)
+            case ["next", exercise_id, index] if self._at(turn, exercise_id, index):
+                return await self._advance(turn, None)
+            case ["skip", exercise_id, index] if self._at(turn, exercise_id, index):
+                return await self._advance(turn, SKIPPED)
             case ["ans", exercise_id, index, choice] if self._at(turn, exercise_id, index):
                 step = self._exercise(turn).steps[int(index)]
                 if not choice.isdigit() or int(choice) >= len(step.choices):
@@ -101,19 +103,23 @@ class Reflect(Feature):
             choices = (Choice(key("reflect", "next", exercise.id, index), turn.t("reflect.btn_next")),)
         return Reply(text, choices)
 
-    async def _advance(self, turn: Turn, answer: str | None) -> list[Reply]:
+    async def _advance(self, turn: Turn, answer: object) -> list[Reply]:
+        """Go to the next step with the answer (a str, SKIPPED, or None where nothing was asked).
+
+        A skipped question is kept as null (shown as skipped), never as a translated word.
+        """
         contact = turn.require_contact()
         exercise = self._exercise(turn)
         data = dict(turn.conversation.data)
         answers = list(data.get("answers", []))
         if answer is not None and contact.keep_notes:
-            answers.append(answer)
+            answers.append(None if answer is SKIPPED else answer)
         index = int(data["i"]) + 1
         if index < len(exercise.steps):
             await turn.set_state(STEP_STATE, {"ex": exercise.id, "i": index, "answers": answers})
             return [self._step(turn)]
-        await turn.store.completions.add(contact.id, exercise.id, exercise.stage, turn.now(),
-                                         answers if contact.keep_notes else None)
+        kept = answers if contact.keep_notes and any(a is not None for a in answers) else None
+        await turn.store.completions.add(contact.id, exercise.id, exercise.stage, turn.now(), kept)
         await turn.clear_state()
         return [Reply(exercise.closing), Reply(turn.t("reflect.done"), (
             Choice("menu:journey", turn.t("menu.btn_journey")),

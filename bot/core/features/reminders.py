@@ -13,6 +13,7 @@ from bot.core.messages import Choice, Reply
 from bot.core.timing import QuietHours, clock_text
 from bot.core.zones import LIKELY_ZONES, parse_clock, parse_zone, zone_choice, zone_label
 from bot.errors import StaleChoice
+from bot.scheduling.dispatcher import QUIET_HOURS
 from bot.scheduling.people import change_timezone
 from bot.scheduling.reminders import plan_reminder
 from bot.storage.contacts import ContactStatus
@@ -121,14 +122,25 @@ class Reminders(Feature):
         return await self._save(turn, replace(settings, enabled=True, minute=minute), "remind.saved")
 
     async def _set_quiet(self, turn: Turn, quiet: QuietHours | None) -> list[Reply]:
-        settings = await self._settings(turn)
+        """Save the new hours and release what the old ones held. A reminder that now falls inside them is not
+        an objection: the person is offered a new reminder time right away."""
+        contact, settings = turn.require_contact(), await self._settings(turn)
+        replies = await self._save(turn, replace(settings, quiet=quiet), "remind.saved")
+        await turn.store.deliveries.release_held(contact.id, QUIET_HOURS, turn.now())
         if quiet and settings.enabled and quiet.contains(settings.minute):
-            return [Reply(turn.t("remind.in_quiet", time=clock_text(settings.minute), quiet=quiet_text(quiet)))]
-        return await self._save(turn, replace(settings, quiet=quiet), "remind.saved")
+            await turn.set_state(TIME_STATE)
+            return [Reply(turn.t("remind.quiet_saved_move_time", time=clock_text(settings.minute),
+                                 quiet=quiet_text(quiet)), self._time_choices(quiet))]
+        return replies
+
+    def _time_choices(self, quiet: QuietHours | None) -> tuple[Choice, ...]:
+        return tuple(Choice(key("remind", "at", m), clock_text(m)) for m in TIME_CHOICES
+                     if quiet is None or not quiet.contains(m))
 
     async def _set_zone(self, turn: Turn, zone: str) -> list[Reply]:
         contact = turn.require_contact()
         await change_timezone(turn.store, turn.library.base.followups.steps, contact.id, zone, turn.now())
+        await turn.store.deliveries.release_held(contact.id, QUIET_HOURS, turn.now())  # quiet hours moved with it
         turn.contact = replace(contact, timezone=zone)
         await turn.clear_state()
         return [await self._status(turn, turn.t("remind.zone_saved", zone=zone))]

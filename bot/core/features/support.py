@@ -227,7 +227,8 @@ class Support(Feature):
         await end(turn.store, link, turn.now(), last_words=True)
         if link.other_id is None:
             return [turn.with_menu(turn.t("support.stopped_looking"))]
-        return [Reply(turn.t("support.ended_you"), (Choice(key("support", "report"), turn.t("support.btn_report")),
+        ended = "support.ended_you" if link.role == Role.REQUESTER else "support.ended_you_volunteer"
+        return [Reply(turn.t(ended), (Choice(key("support", "report"), turn.t("support.btn_report")),
                                                     Choice("menu:menu", turn.t("menu.btn_menu"))))]
 
     async def _start_report(self, turn: Turn) -> list[Reply]:
@@ -245,15 +246,20 @@ class Support(Feature):
         await turn.clear_state()
         cohort_id = await self._cohort_of_other(turn, link)
         await store.support.report(contact.id, link.request.id, cohort_id, str(data["reason"]), shared, now)
-        if link.other_id is not None:
-            await store.support.block(contact.id, link.other_id, now)
-        if link.request.status in (RequestStatus.RELAY, RequestStatus.ASKING):
-            await end(store, link, now)
+        said = ["support.reported_lead"]  # the reporter hears what happened, step by step
+        if link.request.status in (RequestStatus.RELAY, RequestStatus.ASKING) and await end(store, link, now):
+            said.append("support.reported_ended")
         cohort = await store.cohorts.get(cohort_id) if cohort_id is not None else None
         if cohort is not None and cohort.owner_id is not None:
             await say(store, cohort.owner_id, "support.notify_report", f"support:report:{link.request.id}:"
                       f"{contact.id}", now, kind=NOTICE)
-        return [turn.with_menu(turn.t("support.reported"))]
+            said.append("support.reported_told")
+        else:
+            said.append("support.reported_untold")
+        if link.other_id is not None:
+            await store.support.block(contact.id, link.other_id, now)
+            said.append("support.reported_blocked")
+        return [turn.with_menu("\n".join(turn.t(text_key) for text_key in said))]
 
     async def _cohort_of_other(self, turn: Turn, link: Link) -> int | None:
         """The cohort whose facilitator hears of a report: the reported person's (a volunteer's approving one)."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from prometheus_client.parser import text_string_to_metric_families
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import Services, build_scheduling, operator_routes
 from bot.config import load_settings

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from starlette.routing import BaseRoute
 
+from bot.backups import BackupPolicy
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import Engine
@@ -22,6 +23,8 @@ from bot.core.features import all_features
 from bot.core.i18n import Library
 from bot.core.messages import Address
 from bot.core.outbound import Sender
+from bot.health import Readiness
+from bot.metrics import Metrics, OutboxSnapshot
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.scheduler import Scheduling
 from bot.storage.store import Store
@@ -35,9 +38,14 @@ class Channel(Protocol):
     name: str
     sender: Sender
 
+    @property
+    def ready(self) -> bool: ...
+
     def routes(self) -> list[BaseRoute]: ...
 
     async def start(self) -> None: ...
+
+    async def stop_updates(self) -> None: ...
 
     async def stop(self) -> None: ...
 
@@ -49,6 +57,7 @@ class Services:
     library: Library
     engine: Engine
     clock: Clock
+    metrics: Metrics
 
     async def close(self) -> None:
         await self.store.close()
@@ -60,7 +69,9 @@ async def build_services(settings: Settings, clock: Clock | None = None) -> Serv
     store = await Store.open(settings.database_path, settings.secret())
     clock = clock or SystemClock()
     engine = Engine(store, library, clock, all_features(), settings.default_language, settings.default_timezone)
-    return Services(settings, store, library, engine, clock)
+    metrics = Metrics()
+    engine.observe = metrics.observe_update
+    return Services(settings, store, library, engine, clock, metrics)
 
 
 def console_log_path(settings: Settings) -> Path:
@@ -69,7 +80,10 @@ def console_log_path(settings: Settings) -> Path:
 
 def build_scheduling(services: Services, senders: dict[str, Sender],
                      scope: Callable[[], Awaitable[int | None]] | None = None) -> Scheduling:
-    return Scheduling(services.store, services.library, services.clock, senders, scope=scope)
+    settings = services.settings
+    backups = BackupPolicy(settings.backup_dir, settings.backup_keep) if settings.backup_dir else None
+    return Scheduling(services.store, services.library, services.clock, senders, scope=scope,
+                      metrics=services.metrics, backups=backups)
 
 
 def quiet_terminal_logs(settings: Settings) -> None:
@@ -84,6 +98,29 @@ def quiet_terminal_logs(settings: Settings) -> None:
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
+
+
+async def refresh_metrics(services: Services) -> None:
+    """Read the outbox figures and the database size into the metrics, just before a scrape."""
+    deliveries, now = services.store.deliveries, services.clock.now()
+    oldest = await deliveries.oldest_due(now)
+    services.metrics.set_outbox(OutboxSnapshot(
+        rows=await deliveries.census(),
+        held_quiet_hours=await deliveries.held_for_quiet_hours(),
+        lag_seconds=(now - oldest).total_seconds() if oldest else 0.0,
+        database_bytes=await services.store.db.size_bytes(),
+    ))
+
+
+def operator_routes(services: Services, scheduling: Scheduling, channels: list[Channel]) -> list[BaseRoute]:
+    """/readyz always; /metrics only when METRICS_TOKEN is set."""
+    from bot.web import metrics_route, readyz_route
+
+    routes: list[BaseRoute] = [readyz_route(Readiness(services.store, scheduling, channels).problems)]
+    token = services.settings.metrics_token
+    if token is not None:
+        routes.append(metrics_route(services.metrics, token.get_secret_value(), partial(refresh_metrics, services)))
+    return routes
 
 
 async def run_console(settings: Settings, name: str, *, with_scheduler: bool = False) -> None:
@@ -155,9 +192,12 @@ async def run(settings: Settings) -> None:
 
     services = await build_services(settings)
     channels = await open_channels(services)
-    routes = [route for channel in channels for route in channel.routes()]
-    server = build_server(build_app(routes), settings.web_host, settings.web_port) if routes else None
     scheduling = build_scheduling(services, {channel.name: channel.sender for channel in channels})
+    webhooks = [route for channel in channels for route in channel.routes()]
+    # The web server runs for webhooks, or for an operator who asked for metrics; /readyz comes with it.
+    wanted = webhooks or settings.metrics_token is not None
+    routes = [*webhooks, *operator_routes(services, scheduling, channels)]
+    server = build_server(build_app(routes), settings.web_host, settings.web_port) if wanted else None
     stop = _stop_event()
     try:
         for channel in channels:
@@ -166,9 +206,13 @@ async def run(settings: Settings) -> None:
         serving = asyncio.create_task(server.serve()) if server else None
         log.info("running: %s", ", ".join(c.name for c in channels))
         await stop.wait()
+        log.info("stopping: no new updates; sends in flight may finish")
         if server and serving:
             server.should_exit = True
             await serving
+        for channel in channels:
+            await channel.stop_updates()
+        await scheduling.stop(settings.shutdown_grace_seconds)
     finally:
         await scheduling.stop()
         for channel in reversed(channels):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine
@@ -14,6 +13,7 @@ from typing import Any
 
 from bot.config import Settings, load_settings
 from bot.errors import CompanionError
+from bot.logs import configure_logging
 from bot.storage.db import Database
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
@@ -177,11 +177,10 @@ HANDLERS: dict[str, Handler] = {"run": _run, "console": _console, "content": _co
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines show request URLs, bot token included
+    configure_logging()
     try:
         settings = load_settings()
+        configure_logging(settings.log_format)
         return asyncio.run(HANDLERS[args.command](args, settings))
     except CompanionError as exc:
         print(f"error: {exc}", file=sys.stderr)

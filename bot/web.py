@@ -1,18 +1,48 @@
-"""The one web server (Starlette under uvicorn) for webhooks and /healthz."""
+"""The one web server (Starlette under uvicorn) for webhooks, `/healthz`, `/readyz` and `/metrics`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hmac
+from collections.abc import Awaitable, Callable, Sequence
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
+
+from bot.metrics import CONTENT_TYPE_LATEST, Metrics
+
+Problems = Callable[[], Awaitable[list[str]]]
+Refresh = Callable[[], Awaitable[None]]
 
 
 async def healthz(request: Request) -> PlainTextResponse:
     return PlainTextResponse("ok")
+
+
+def readyz_route(problems: Problems) -> Route:
+    async def readyz(request: Request) -> JSONResponse:
+        found = await problems()
+        if found:
+            return JSONResponse({"ready": False, "reasons": found}, status_code=503)
+        return JSONResponse({"ready": True})
+
+    return Route("/readyz", readyz)
+
+
+def metrics_route(metrics: Metrics, token: str, refresh: Refresh) -> Route:
+    """Prometheus text behind a bearer token; the database figures are read at scrape time."""
+    expected = f"Bearer {token}".encode()
+
+    async def scrape(request: Request) -> Response:
+        given = request.headers.get("authorization", "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, expected):
+            return PlainTextResponse("unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        await refresh()
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    return Route("/metrics", scrape)
 
 
 def build_app(routes: Sequence[BaseRoute]) -> Starlette:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from bot.core.clock import Clock
@@ -46,12 +47,31 @@ class Engine:
         self.bot_username: str | None = None
         self._locks: weakref.WeakValueDictionary[Address, asyncio.Lock] = weakref.WeakValueDictionary()
         self.flood = FloodGuard()
+        # Told (channel, feature, seconds) after each answer: the operator's metrics, never who or what.
+        self.observe: Callable[[str, str, float], None] | None = None
 
     def has_command(self, command: str) -> bool:
         return command in self.by_command
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one Incoming. Never raises: bad input gets a kind answer and changes nothing."""
+        started = time.perf_counter()
+        replies = await self._answer(incoming)
+        if self.observe is not None:
+            self.observe(incoming.sender.channel, self.feature_label(incoming), time.perf_counter() - started)
+        return replies
+
+    def feature_label(self, incoming: Incoming) -> str:
+        """Which feature an update is for, as far as the update itself says (a fixed set of names)."""
+        if incoming.command is not None:
+            feature = self.by_command.get(incoming.command)
+            return feature.name if feature is not None else "unknown"
+        if incoming.choice is not None:
+            name = incoming.choice.split(":", 1)[0]
+            return name if name in self.features or name == "menu" else "unknown"
+        return "text"
+
+    async def _answer(self, incoming: Incoming) -> list[Reply]:
         text = incoming.text[:MAX_TEXT_CHARS]
         crisis = bool(text) and self.library.signals_crisis(text)
         if not (crisis or self._stops(incoming, text)):

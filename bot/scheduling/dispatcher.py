@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from bot.core.clock import Clock
 from bot.core.outbound import Outgoing, RetryLater, Sender, Unreachable
+from bot.metrics import Metrics
 from bot.scheduling.pace import Pace, channel_paces
 from bot.scheduling.render import Renderers, SkipDelivery
 from bot.storage.contacts import Contact, ContactStatus
@@ -42,7 +43,7 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
 class Dispatcher:
     def __init__(self, store: Store, renderers: Renderers, senders: Mapping[str, Sender], clock: Clock, *,
                  batch: int = 100, concurrency: int = 16, max_attempts: int = MAX_ATTEMPTS,
-                 paces: Mapping[str, Pace] | None = None) -> None:
+                 paces: Mapping[str, Pace] | None = None, metrics: Metrics | None = None) -> None:
         self.store = store
         self.renderers = renderers
         self.senders = dict(senders)
@@ -51,6 +52,7 @@ class Dispatcher:
         self.concurrency = concurrency
         self.max_attempts = max_attempts
         self.paces = dict(channel_paces() if paces is None else paces)
+        self.metrics = metrics
 
     async def recover(self) -> int:
         """Return rows a crash left in `sending` to the queue; call once at start, before any sending."""
@@ -59,8 +61,11 @@ class Dispatcher:
             log.warning("recovered %s deliveries left in flight by an earlier run", count)
         return count
 
-    async def run_once(self, contact_id: int | None = None) -> int:
-        """Claim one batch of due rows (everyone's, or one person's) and deliver them; return how many."""
+    async def run_once(self, contact_id: int | None = None, stopping: Callable[[], bool] = lambda: False) -> int:
+        """Claim one batch of due rows (everyone's, or one person's) and deliver them; return how many.
+
+        Once `stopping()` says so, rows not yet begun go back to the queue untouched (a graceful shutdown).
+        """
         claimed = await self.store.deliveries.claim_due(self.clock.now(), self.batch, contact_id)
         if not claimed:
             return 0
@@ -72,6 +77,10 @@ class Dispatcher:
         async def one_person(rows: list[Delivery]) -> None:
             async with gate:
                 for row in rows:  # one person's messages in order, one at a time
+                    if stopping():
+                        await self.store.deliveries.release(row.id, row.due_at, "shutdown", self.clock.now(),
+                                                            attempted=False)
+                        continue
                     await self._deliver(row)
 
         await asyncio.gather(*(one_person(rows) for rows in by_person.values()))
@@ -81,7 +90,7 @@ class Dispatcher:
         """Deliver batches until nothing is due (or `stopping()` says so); return how many rows were handled."""
         total = 0
         while not stopping():
-            handled = await self.run_once(contact_id)
+            handled = await self.run_once(contact_id, stopping)
             total += handled
             if handled == 0:
                 break
@@ -106,6 +115,7 @@ class Dispatcher:
         quiet_until = quiet.until(now, contact.timezone) if quiet and delivery.kind not in LIVE_KINDS else None
         if quiet_until is not None:
             await deliveries.release(delivery.id, quiet_until, QUIET_HOURS, now, attempted=False)
+            self._count(delivery, "held_quiet_hours")
             return
         sender = self.senders.get(contact.address.channel)
         if sender is None:
@@ -133,12 +143,16 @@ class Dispatcher:
             await self.store.contacts.update(contact.id, status=ContactStatus.BLOCKED)
             await deliveries.finish(delivery.id, DeliveryStatus.FAILED, "blocked", now, attempted=True)
             await deliveries.cancel_pending(contact.id, "blocked", now)
+            self._count(delivery, "blocked")
         except RetryLater as exc:
             if pace is not None and exc.retry_after:
                 pace.hold(exc.retry_after)
+            if self.metrics is not None and exc.retry_after:
+                self.metrics.rate_limited.labels(sender.channel).inc()
             await self._retry(delivery, "retry", exc.retry_after)
         else:
             await deliveries.mark_sent(delivery.id, provider_id, self.clock.now())
+            self._count(delivery, "sent")
 
     async def _retry(self, delivery: Delivery, reason: str, retry_after: float | None) -> None:
         now = self.clock.now()
@@ -147,6 +161,12 @@ class Dispatcher:
             log.warning("delivery %s gave up after %s attempts (%s)", delivery.id, attempts, reason)
             await self.store.deliveries.finish(delivery.id, DeliveryStatus.FAILED, f"gave_up:{reason}", now,
                                                attempted=True)
+            self._count(delivery, "failed")
             return
         await self.store.deliveries.release(delivery.id, now + backoff(attempts, retry_after), reason, now,
                                             attempted=True)
+        self._count(delivery, "retried")
+
+    def _count(self, delivery: Delivery, outcome: str) -> None:
+        if self.metrics is not None:
+            self.metrics.observe_delivery(delivery.kind, outcome)

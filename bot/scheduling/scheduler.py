@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.backups import BackupPolicy, back_up, is_due
 from bot.core.clock import Clock
 from bot.core.i18n import Library
 from bot.core.outbound import Sender
+from bot.metrics import Metrics
 from bot.scheduling.broadcasts import broadcast_tick
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.followups import followup_tick
@@ -35,6 +38,7 @@ FOLLOWUP_JOB = "followup-tick"
 DISPATCH_JOB = "dispatcher"
 SUPPORT_JOB = "support-tick"
 BROADCAST_JOB = "broadcast-tick"
+BACKUP_JOB = "backup"
 JOB_IDS = (REMINDER_JOB, FOLLOWUP_JOB, SUPPORT_JOB, DISPATCH_JOB, BROADCAST_JOB)
 
 
@@ -43,7 +47,8 @@ class Scheduling:
 
     def __init__(self, store: Store, library: Library, clock: Clock, senders: Mapping[str, Sender], *,
                  dispatch_seconds: float = 1.0, followup_minutes: float = 10.0,
-                 broadcast_seconds: float = 30.0, scope: Callable[[], Awaitable[int | None]] | None = None) -> None:
+                 broadcast_seconds: float = 30.0, scope: Callable[[], Awaitable[int | None]] | None = None,
+                 metrics: Metrics | None = None, backups: BackupPolicy | None = None) -> None:
         """`scope`, when given, names the one person whose rows the dispatcher sends (None: nobody yet): the
         console chat shows its own person's messages only, and leaves everyone else's in the outbox."""
         self.store = store
@@ -51,7 +56,9 @@ class Scheduling:
         self.clock = clock
         self.renderers = Renderers(store, library)
         SupportMessages(store, library).register(self.renderers)
-        self.dispatcher = Dispatcher(store, self.renderers, senders, clock)
+        self.metrics = metrics
+        self.backups = backups
+        self.dispatcher = Dispatcher(store, self.renderers, senders, clock, metrics=metrics)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.dispatch_seconds = dispatch_seconds
         self.followup_minutes = followup_minutes
@@ -74,15 +81,29 @@ class Scheduling:
         self.scheduler.add_job(self.dispatch, "interval", seconds=self.dispatch_seconds, id=DISPATCH_JOB, **every)
         self.scheduler.add_job(self.broadcasts, "interval", seconds=self.broadcast_seconds, id=BROADCAST_JOB,
                                **every)
+        if self.backups is not None:
+            # Hourly: a backup is written when the newest one is a day old, so a restart never skips a day.
+            self.scheduler.add_job(self.backup, "interval", hours=1, id=BACKUP_JOB, **every)
+            await self.backup()
         self.scheduler.start()
-        log.info("scheduler started: %s", ", ".join(JOB_IDS))
+        log.info("scheduler started: %s", ", ".join(j.id for j in self.scheduler.get_jobs()))
 
-    async def stop(self) -> None:
-        """Stop the jobs and let a running drain finish its current batch."""
+    @property
+    def running(self) -> bool:
+        return self.scheduler.running and not self._stopping
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop the jobs; sends in flight finish (for at most `grace` seconds), claimed rows not yet sent go back."""
         self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        await self.idle()
+        try:
+            await asyncio.wait_for(self.idle(), grace)
+        except TimeoutError:
+            log.warning("dispatcher still sending after %s s: stopping it; rows in flight go again at start", grace)
+            if self._drain is not None:
+                self._drain.cancel()
+                await asyncio.gather(self._drain, return_exceptions=True)
 
     async def idle(self) -> None:
         """Wait until the running drain, if any, is done."""
@@ -90,16 +111,33 @@ class Scheduling:
             await asyncio.gather(self._drain, return_exceptions=True)
 
     async def reminders(self) -> None:
-        await _guarded("reminder tick", lambda: reminder_tick(self.store, self.clock.now()))
+        await self._tick(REMINDER_JOB, "reminder tick", lambda: reminder_tick(self.store, self.clock.now()))
 
     async def followups(self) -> None:
         steps = self.library.base.followups.steps
-        await _guarded("follow-up tick", lambda: followup_tick(self.store, steps, self.clock.now()))
+        await self._tick(FOLLOWUP_JOB, "follow-up tick", lambda: followup_tick(self.store, steps, self.clock.now()))
 
     async def support(self) -> None:
-        await _guarded("support tick", lambda: support_tick(self.store, self.clock.now()))
+        await self._tick(SUPPORT_JOB, "support tick", lambda: support_tick(self.store, self.clock.now()))
+
     async def broadcasts(self) -> None:
-        await _guarded("broadcast tick", lambda: broadcast_tick(self.store, self.clock.now()))
+        await self._tick(BROADCAST_JOB, "broadcast tick", lambda: broadcast_tick(self.store, self.clock.now()))
+
+    async def backup(self) -> None:
+        """Write today's backup unless one is less than a day old."""
+        policy, now = self.backups, self.clock.now()
+        if policy is None or not is_due(policy, now):
+            return
+        result = await self._tick(BACKUP_JOB, "backup", lambda: _one(back_up(self.store.db, policy, now)))
+        if self.metrics is not None:
+            self.metrics.backups.labels("ok" if result is not None else "failed").inc()
+
+    async def _tick(self, job: str, what: str, work: Callable[[], Awaitable[int]]) -> int | None:
+        started = time.perf_counter()
+        result = await _guarded(what, work)
+        if self.metrics is not None:
+            self.metrics.observe_tick(job, time.perf_counter() - started)
+        return result
 
     async def dispatch(self) -> None:
         """Start draining due rows unless a drain is already running (a big broadcast outlasts a tick)."""
@@ -118,6 +156,11 @@ class Scheduling:
         if contact_id is None:
             return 0
         return await self.dispatcher.drain(lambda: self._stopping, contact_id=contact_id)
+
+
+async def _one(work: Awaitable[object]) -> int:
+    await work
+    return 0
 
 
 async def _guarded(what: str, job: Callable[[], Awaitable[int]]) -> int | None:

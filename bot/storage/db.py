@@ -110,6 +110,11 @@ class Database:
         async with self._lock:
             await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    async def size_bytes(self) -> int:
+        """The database's size on disk, its WAL included."""
+        files = (self.path, self.path.with_name(self.path.name + "-wal"))
+        return sum(f.stat().st_size for f in files if str(self.path) != ":memory:" and f.exists())
+
     async def version(self) -> int:
         async with self.conn.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()

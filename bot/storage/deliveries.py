@@ -241,6 +241,24 @@ class Deliveries:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    async def census(self) -> dict[tuple[str, str], int]:
+        """Row counts by (kind, status), for metrics: no person, cohort or text in it."""
+        rows = await self.db.fetchall("SELECT kind, status, COUNT(*) FROM deliveries GROUP BY kind, status")
+        return {(str(r[0]), str(r[1])): int(r[2]) for r in rows}
+
+    async def held_for_quiet_hours(self) -> int:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND reason = 'quiet_hours'"
+        )
+        return int(row[0]) if row else 0
+
+    async def oldest_due(self, now: datetime) -> datetime | None:
+        """When the longest-waiting due pending row fell due (None when nothing is due)."""
+        row = await self.db.fetchone(
+            "SELECT MIN(due_at) FROM deliveries WHERE status = 'pending' AND due_at <= ?", (to_ts(now),)
+        )
+        return from_ts(row[0]) if row and row[0] is not None else None
+
     async def _update(self, sql: str, params: tuple[object, ...]) -> int:
         async with self.db.tx() as conn:
             cursor = await conn.execute(sql, params)

@@ -134,10 +134,20 @@ class TelegramChannel:
         await app.start()
         log.info("telegram channel running (%s)", "webhook" if self.webhook_url else "long polling")
 
-    async def stop(self) -> None:
+    @property
+    def ready(self) -> bool:
+        """Connected: the Bot API accepted the token and updates are being taken."""
+        return self.application.running
+
+    async def stop_updates(self) -> None:
+        """Stop fetching updates (a shutdown's first step); sending still works until stop()."""
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
+
+    async def stop(self) -> None:
+        app = self.application
+        await self.stop_updates()
         if app.running:
             await app.stop()
         await app.shutdown()

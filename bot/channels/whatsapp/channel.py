@@ -51,6 +51,7 @@ class WhatsAppChannel:
         self.store = store
         self.clock = clock
         self.sender: Sender = sender
+        self._started = False
         self.messenger: Messenger = sender.messenger
         self.phone_number_id = phone_number_id
         self.app_secret = app_secret.encode()
@@ -63,8 +64,16 @@ class WhatsAppChannel:
         return [Route(WEBHOOK_PATH, self.verify, methods=["GET"]),
                 Route(WEBHOOK_PATH, self.receive, methods=["POST"])]
 
+    @property
+    def ready(self) -> bool:
+        return self._started
+
     async def start(self) -> None:
+        self._started = True
         log.info("whatsapp webhook at %s", WEBHOOK_PATH)
+
+    async def stop_updates(self) -> None:
+        """Updates arrive through the web server, which stops first; nothing else to stop here."""
 
     async def stop(self) -> None:
         """Let handlers in flight finish (bounded), then close the HTTP client."""

@@ -26,7 +26,9 @@ SEEN_PRECISION = timedelta(minutes=1)
 # The order of the main menu; entries appear only for features that are registered.
 MENU_ORDER = ("checkin", "reflect", "journey", "mood", "support", "remind", "help", "mydata", "cohorts")
 # What someone who has not consented may use; everything else leads to /start.
-OPEN_COMMANDS = frozenset({"start", "help", "stop", "forget", "mydata"})
+OPEN_COMMANDS = frozenset({"start", "help", "stop", "forget", "mydata", "hide", "restore"})
+# Typed words that act even in the middle of a step that expects text: leaving, and clearing a shared screen.
+ALWAYS_WORDS = frozenset({"stop", "hide"})
 OPEN_PREFIXES = frozenset({"start", "help", "menu"})
 
 
@@ -44,6 +46,8 @@ class Engine:
         self.bot_username: str | None = None
         self._locks: weakref.WeakValueDictionary[Address, asyncio.Lock] = weakref.WeakValueDictionary()
         self.flood = FloodGuard()
+        # Channels that can delete a chat's recent messages (/hide); each adds itself when it starts.
+        self.deleting_channels: set[str] = set()
 
     def has_command(self, command: str) -> bool:
         return command in self.by_command
@@ -102,7 +106,18 @@ class Engine:
             await self.store.contacts.touch(contact.id, now)
         if contact.status == ContactStatus.BLOCKED:
             await self.store.contacts.update(contact.id, status=ContactStatus.ACTIVE)
+        message_id = incoming.extras.get("message_id")
+        if message_id and incoming.sender.channel in self.deleting_channels:
+            await self.store.recent.add(contact.id, [message_id], now)
         return Turn(self, incoming, contact, conversation, contact.language)
+
+    async def remember_messages(self, address: Address, message_ids: list[str]) -> None:
+        """Keep the ids of messages just sent (48 hours, encrypted) where /hide can delete them."""
+        if not message_ids or address.channel not in self.deleting_channels:
+            return
+        contact = await self.store.contacts.find(address)
+        if contact is not None:
+            await self.store.recent.add(contact.id, message_ids, self.clock.now())
 
     def _command_of(self, turn: Turn, incoming: Incoming, text: str) -> tuple[str | None, str]:
         if incoming.command is not None:
@@ -114,7 +129,7 @@ class Engine:
             return None, ""
         state = turn.conversation.state
         owner = self.features.get(turn.conversation.feature or "")
-        if word != "stop" and state is not None and owner is not None and owner.awaits_text(state):
+        if word not in ALWAYS_WORDS and state is not None and owner is not None and owner.awaits_text(state):
             return None, ""
         return word, ""
 

@@ -138,6 +138,8 @@ class Dispatcher:
             await self._retry(delivery, "retry", exc.retry_after)
         else:
             await deliveries.mark_sent(delivery.id, provider_id, self.clock.now())
+            if provider_id and getattr(sender, "keeps_message_ids", False):
+                await self.store.recent.add(contact.id, [provider_id], self.clock.now())
 
     async def _retry(self, delivery: Delivery, reason: str, retry_after: float | None) -> None:
         now = self.clock.now()

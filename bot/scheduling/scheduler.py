@@ -19,6 +19,7 @@ from bot.core.clock import Clock
 from bot.core.i18n import Library
 from bot.core.outbound import Sender
 from bot.scheduling.broadcasts import broadcast_tick
+from bot.scheduling.checkon import CheckOnMessages, checkon_tick
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.followups import followup_tick
 from bot.scheduling.reminders import reminder_tick
@@ -35,7 +36,8 @@ FOLLOWUP_JOB = "followup-tick"
 DISPATCH_JOB = "dispatcher"
 SUPPORT_JOB = "support-tick"
 BROADCAST_JOB = "broadcast-tick"
-JOB_IDS = (REMINDER_JOB, FOLLOWUP_JOB, SUPPORT_JOB, DISPATCH_JOB, BROADCAST_JOB)
+CHECKON_JOB = "checkon-tick"
+JOB_IDS = (REMINDER_JOB, FOLLOWUP_JOB, SUPPORT_JOB, DISPATCH_JOB, BROADCAST_JOB, CHECKON_JOB)
 
 
 class Scheduling:
@@ -49,6 +51,7 @@ class Scheduling:
         self.clock = clock
         self.renderers = Renderers(store, library)
         SupportMessages(store, library).register(self.renderers)
+        CheckOnMessages(store, library).register(self.renderers)
         self.dispatcher = Dispatcher(store, self.renderers, senders, clock)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.dispatch_seconds = dispatch_seconds
@@ -64,6 +67,7 @@ class Scheduling:
         await self.followups()
         await self.support()
         await self.broadcasts()
+        await self.checkon()
         every = {"max_instances": 1, "coalesce": True, "replace_existing": True, "misfire_grace_time": 30}
         self.scheduler.add_job(self.reminders, "interval", minutes=1, id=REMINDER_JOB, **every)
         self.scheduler.add_job(self.followups, "interval", minutes=self.followup_minutes, id=FOLLOWUP_JOB, **every)
@@ -71,6 +75,7 @@ class Scheduling:
         self.scheduler.add_job(self.dispatch, "interval", seconds=self.dispatch_seconds, id=DISPATCH_JOB, **every)
         self.scheduler.add_job(self.broadcasts, "interval", seconds=self.broadcast_seconds, id=BROADCAST_JOB,
                                **every)
+        self.scheduler.add_job(self.checkon, "interval", minutes=5, id=CHECKON_JOB, **every)
         self.scheduler.start()
         log.info("scheduler started: %s", ", ".join(JOB_IDS))
 
@@ -97,6 +102,12 @@ class Scheduling:
         await _guarded("support tick", lambda: support_tick(self.store, self.clock.now()))
     async def broadcasts(self) -> None:
         await _guarded("broadcast tick", lambda: broadcast_tick(self.store, self.clock.now()))
+
+    async def checkon(self) -> None:
+        """'Check on me' rules, and the 48-hour limit on message ids kept for /hide."""
+        now = self.clock.now()
+        await _guarded("check-on tick", lambda: checkon_tick(self.store, now))
+        await _guarded("recent messages", lambda: self.store.recent.prune(now))
 
     async def dispatch(self) -> None:
         """Start draining due rows unless a drain is already running (a big broadcast outlasts a tick)."""

@@ -11,6 +11,7 @@ import re
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Reply
 from bot.errors import StaleChoice
+from bot.storage.checkon import is_buddy_code
 from bot.storage.contacts import ContactStatus
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -36,11 +37,16 @@ class Onboarding(Feature):
         if contact.status != ContactStatus.ACTIVE:
             await turn.store.contacts.update(contact.id, status=ContactStatus.ACTIVE)
             replies.append(Reply(turn.t("start.resumed")))
-        if code and turn.engine.has_command("join"):
-            replies += await turn.run_command("join", code)
+        if code:
+            replies += await self._follow_link(turn, code)
             return replies
         replies.append(turn.with_menu(turn.t("start.welcome_back")))
         return replies
+
+    async def _follow_link(self, turn: Turn, code: str) -> list[Reply]:
+        """A deep link's code: a buddy invitation, or a cohort's join code."""
+        command = "buddy" if is_buddy_code(code) else "join"
+        return await turn.run_command(command, code) if turn.engine.has_command(command) else []
 
     def _welcome(self, turn: Turn, code: str) -> Reply:
         choices = tuple(
@@ -81,8 +87,8 @@ class Onboarding(Feature):
         )
         turn.language = language
         replies = [Reply(turn.t("start.thanks"))]
-        if code and turn.engine.has_command("join"):
-            replies += await turn.run_command("join", code)
+        if code:
+            replies += await self._follow_link(turn, code)
         replies.append(Reply(turn.t("start.ask_notes"), (
             Choice(key("start", "notes", "off"), turn.t("start.btn_notes_off")),
             Choice(key("start", "notes", "on"), turn.t("start.btn_notes_on")),

@@ -71,6 +71,7 @@ class Privacy(Feature):
         return [Reply(summary, (
             Choice(key("privacy", "notes", toggle), turn.t(f"privacy.btn_notes_{toggle}")),
             Choice(key("privacy", "forget"), turn.t("privacy.btn_forget")),
+            Choice(key("move", "code"), turn.t("move.btn_move")),
             Choice("menu:checkin", turn.t("menu.btn_checkin")),
         ), document=document)]
 

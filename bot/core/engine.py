@@ -106,13 +106,14 @@ class Engine:
             await self.store.contacts.touch(contact.id, now)
         if contact.status == ContactStatus.BLOCKED:
             await self.store.contacts.update(contact.id, status=ContactStatus.ACTIVE)
-        message_id = incoming.extras.get("message_id")
-        if message_id and incoming.sender.channel in self.deleting_channels:
-            await self.store.recent.add(contact.id, [message_id], now)
         return Turn(self, incoming, contact, conversation, contact.language)
 
     async def remember_messages(self, address: Address, message_ids: list[str]) -> None:
-        """Keep the ids of messages just sent (48 hours, encrypted) where /hide can delete them."""
+        """Keep the ids of a chat's latest messages, both sides (48 hours, encrypted), where /hide can delete them.
+
+        Called after an update is answered, so the messages of the moment someone consents are kept too;
+        nothing is kept for someone who has not consented.
+        """
         if not message_ids or address.channel not in self.deleting_channels:
             return
         contact = await self.store.contacts.find(address)

@@ -34,7 +34,7 @@ class RecentMessages:
             (contact_id, to_ts(now - KEEP_FOR)),
         )
         await self.db.execute("DELETE FROM recent_messages WHERE contact_id = ?", (contact_id,))
-        return [self.vault.decrypt(r["message"]) for r in rows]
+        return list(dict.fromkeys(self.vault.decrypt(r["message"]) for r in rows))
 
     async def prune(self, now: datetime) -> int:
         return await self.db.execute("DELETE FROM recent_messages WHERE at <= ?", (to_ts(now - KEEP_FOR),))

@@ -151,7 +151,7 @@ class TelegramChannel:
         address = chat_address(message.chat_id)
         incoming = Incoming.from_text(address, message.text, language_hint(message.from_user))
         incoming.extras["message_id"] = str(message.message_id)
-        await self._reply(address, await self.engine.handle(incoming))
+        await self._reply(address, await self.engine.handle(incoming), [incoming.extras["message_id"]])
 
     async def _on_other(self, update: Update, context: Context) -> None:
         """Stickers, photos, voice notes: we read text only, and keep nothing of what was sent."""
@@ -191,12 +191,17 @@ class TelegramChannel:
             replies = await self.engine.handle(Incoming.pressed(address, key, hint))
         finally:
             await self._answer(query)
+        pressed = [str(query.message.message_id)] if query.message is not None else []
         if not await self._edit_in_place(query, address, key, replies):
             await self._clear_keyboard(query)
-            await self._reply(address, replies)
+            await self._reply(address, replies, pressed)
+        else:
+            await self.engine.remember_messages(address, pressed)
 
-    async def _reply(self, address: Address, replies: Sequence[Reply]) -> None:
-        sent: list[str] = []
+    async def _reply(self, address: Address, replies: Sequence[Reply], seen: Sequence[str] = ()) -> None:
+        """Send the replies; keep the ids of what was seen and sent for /hide."""
+        gone = {message for reply in replies for message in reply.delete}
+        sent: list[str] = [message for message in seen if message not in gone]
         try:
             await deliver(self.bot, int(address.id), replies, signer(self.store.vault.callback_key, address),
                           attempts=REPLY_ATTEMPTS, sent=sent)

@@ -22,6 +22,7 @@ MAX_CAPTION = 1024
 MAX_CALLBACK_BYTES = 64
 FIRST_BACKOFF_SECONDS = 0.5
 DELETE_BATCH = 100
+BEFORE_CONSENT = 4  # /start, the welcome, the language and consent screens
 PICTURE_NAME = "picture.png"
 
 T = TypeVar("T")
@@ -156,8 +157,14 @@ async def deliver(bot: Bot, chat_id: int, replies: Sequence[Reply], sign: Signer
 
 
 async def delete_messages(bot: Bot, chat_id: int, message_ids: Sequence[str]) -> None:
-    """Delete messages in batches of 100 (the Bot API's limit); ones too old or already gone are skipped."""
-    ids = [int(m) for m in message_ids if m.isdigit()]
+    """Delete messages in batches of 100 (the Bot API's limit); ones too old or already gone are skipped.
+
+    The welcome screens come before consent, when no id may be kept; Telegram numbers a private chat's messages
+    in order, so they are the few ids just below the first one kept.
+    """
+    ids = sorted({int(m) for m in message_ids if m.isdigit()}, reverse=True)
+    if ids:
+        ids += [i for i in range(ids[-1] - 1, max(ids[-1] - 1 - BEFORE_CONSENT, 0), -1)]
     for start in range(0, len(ids), DELETE_BATCH):
         try:
             await bot.delete_messages(chat_id, ids[start:start + DELETE_BATCH])

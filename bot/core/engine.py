@@ -27,10 +27,12 @@ SEEN_PRECISION = timedelta(minutes=1)
 # The order of the main menu; entries appear only for features that are registered.
 MENU_ORDER = ("checkin", "reflect", "journey", "mood", "support", "remind", "help", "mydata", "cohorts")
 # What someone who has not consented may use; everything else leads to /start.
-OPEN_COMMANDS = frozenset({"start", "help", "stop", "forget", "mydata"})
+OPEN_COMMANDS = frozenset({"start", "help", "stop", "forget", "mydata", "hide", "restore"})
+# Typed words that act even in the middle of a step that expects text: leaving, and clearing a shared screen.
+ALWAYS_WORDS = frozenset({"stop", "hide"})
 OPEN_PREFIXES = frozenset({"start", "help", "menu"})
 # Commands whose code, sent as someone's very first message, waits through onboarding and is used after "I agree".
-CARRIED_THROUGH_CONSENT = frozenset({"join", "facilitator"})
+CARRIED_THROUGH_CONSENT = frozenset({"join", "facilitator", "buddy"})
 
 
 class Engine:
@@ -49,6 +51,8 @@ class Engine:
         self.flood = FloodGuard()
         # Told (channel, feature, seconds) after each answer: the operator's metrics, never who or what.
         self.observe: Callable[[str, str, float], None] | None = None
+        # Channels that can delete a chat's recent messages (/hide); each adds itself when it starts.
+        self.deleting_channels: set[str] = set()
 
     def has_command(self, command: str) -> bool:
         return command in self.by_command
@@ -127,6 +131,18 @@ class Engine:
             await self.store.contacts.update(contact.id, status=ContactStatus.ACTIVE)
         return Turn(self, incoming, contact, conversation, contact.language)
 
+    async def remember_messages(self, address: Address, message_ids: list[str]) -> None:
+        """Keep the ids of a chat's latest messages, both sides (48 hours, encrypted), where /hide can delete them.
+
+        Called after an update is answered, so the messages of the moment someone consents are kept too;
+        nothing is kept for someone who has not consented.
+        """
+        if not message_ids or address.channel not in self.deleting_channels:
+            return
+        contact = await self.store.contacts.find(address)
+        if contact is not None:
+            await self.store.recent.add(contact.id, message_ids, self.clock.now())
+
     def _command_of(self, turn: Turn, incoming: Incoming, text: str) -> tuple[str | None, str]:
         if incoming.command is not None:
             return incoming.command, incoming.args
@@ -137,7 +153,7 @@ class Engine:
             return None, ""
         state = turn.conversation.state
         owner = self.features.get(turn.conversation.feature or "")
-        if word != "stop" and state is not None and owner is not None and owner.awaits_text(state):
+        if word not in ALWAYS_WORDS and state is not None and owner is not None and owner.awaits_text(state):
             return None, ""
         return word, ""
 

@@ -37,12 +37,17 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message: text, up to ten choices, optionally a picture or a file."""
+    """One message: text, up to ten choices, optionally a picture or a file.
+
+    `delete` lists earlier messages of this chat (platform ids) that the channel deletes first, where the
+    platform allows it (the quick hide).
+    """
 
     text: str
     choices: tuple[Choice, ...] = ()
     image: Image | None = None
     document: Document | None = None
+    delete: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,6 +153,8 @@ class Dispatcher:
         else:
             await deliveries.mark_sent(delivery.id, provider_id, self.clock.now())
             self._count(delivery, "sent")
+            if provider_id and getattr(sender, "keeps_message_ids", False):
+                await self.store.recent.add(contact.id, [provider_id], self.clock.now())
 
     async def _retry(self, delivery: Delivery, reason: str, retry_after: float | None) -> None:
         now = self.clock.now()

@@ -21,6 +21,8 @@ from bot.storage.contacts import Contact
 from bot.storage.deliveries import Delivery
 from bot.storage.store import Store
 
+# Messages between two people, discreet already and needing their buttons: discreet mode leaves them be.
+DIRECT_KINDS = frozenset({"support", "checkon"})
 FOLLOWUP_EXPIRES = timedelta(hours=24)  # a follow-up more than a day late (the bot was down) is not sent
 Renderer = Callable[[Delivery, Contact, datetime], Awaitable[tuple[Reply, ...]]]
 
@@ -50,7 +52,12 @@ class Renderers:
         renderer = self.by_kind.get(delivery.kind)
         if renderer is None:
             raise SkipDelivery("unknown_kind")
-        return await renderer(delivery, contact, now)
+        replies = await renderer(delivery, contact, now)
+        if contact.discreet and delivery.kind not in DIRECT_KINDS:
+            # Discreet mode: a plain greeting on the screen; the person opens the bot to see what is new.
+            return (Reply(self.library.text(contact.language, "hide.greeting"),
+                          (Choice("menu:menu", self.library.text(contact.language, "hide.btn_open")),)),)
+        return replies
 
     def _step(self, language: str, step_id: str) -> FollowUpStep | None:
         for plan in (self.library.pack(language).followups, self.library.base.followups):

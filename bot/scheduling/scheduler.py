@@ -22,6 +22,7 @@ from bot.core.i18n import Library
 from bot.core.outbound import Sender
 from bot.metrics import Metrics
 from bot.scheduling.broadcasts import broadcast_tick
+from bot.scheduling.checkon import CheckOnMessages, checkon_tick
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.followups import followup_tick
 from bot.scheduling.reminders import reminder_tick
@@ -39,7 +40,8 @@ DISPATCH_JOB = "dispatcher"
 SUPPORT_JOB = "support-tick"
 BROADCAST_JOB = "broadcast-tick"
 BACKUP_JOB = "backup"
-JOB_IDS = (REMINDER_JOB, FOLLOWUP_JOB, SUPPORT_JOB, DISPATCH_JOB, BROADCAST_JOB)
+CHECKON_JOB = "checkon-tick"
+JOB_IDS = (REMINDER_JOB, FOLLOWUP_JOB, SUPPORT_JOB, DISPATCH_JOB, BROADCAST_JOB, CHECKON_JOB)
 
 
 class Scheduling:
@@ -56,6 +58,7 @@ class Scheduling:
         self.clock = clock
         self.renderers = Renderers(store, library)
         SupportMessages(store, library).register(self.renderers)
+        CheckOnMessages(store, library).register(self.renderers)
         self.metrics = metrics
         self.backups = backups
         self.dispatcher = Dispatcher(store, self.renderers, senders, clock, metrics=metrics)
@@ -74,6 +77,7 @@ class Scheduling:
         await self.followups()
         await self.support()
         await self.broadcasts()
+        await self.checkon()
         every = {"max_instances": 1, "coalesce": True, "replace_existing": True, "misfire_grace_time": 30}
         self.scheduler.add_job(self.reminders, "interval", minutes=1, id=REMINDER_JOB, **every)
         self.scheduler.add_job(self.followups, "interval", minutes=self.followup_minutes, id=FOLLOWUP_JOB, **every)
@@ -85,6 +89,7 @@ class Scheduling:
             # Hourly: a backup is written when the newest one is a day old, so a restart never skips a day.
             self.scheduler.add_job(self.backup, "interval", hours=1, id=BACKUP_JOB, **every)
             await self.backup()
+        self.scheduler.add_job(self.checkon, "interval", minutes=5, id=CHECKON_JOB, **every)
         self.scheduler.start()
         log.info("scheduler started: %s", ", ".join(j.id for j in self.scheduler.get_jobs()))
 
@@ -138,6 +143,12 @@ class Scheduling:
         if self.metrics is not None:
             self.metrics.observe_tick(job, time.perf_counter() - started)
         return result
+
+    async def checkon(self) -> None:
+        """'Check on me' rules, and the 48-hour limit on message ids kept for /hide."""
+        now = self.clock.now()
+        await _guarded("check-on tick", lambda: checkon_tick(self.store, now))
+        await _guarded("recent messages", lambda: self.store.recent.prune(now))
 
     async def dispatch(self) -> None:
         """Start draining due rows unless a drain is already running (a big broadcast outlasts a tick)."""

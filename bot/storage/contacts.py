@@ -32,6 +32,7 @@ class Contact:
     is_facilitator: bool
     consented_at: datetime
     last_seen_at: datetime
+    discreet: bool = False  # every proactive message is a plain greeting (chosen after /hide)
 
 
 def to_ts(when: datetime) -> int:
@@ -42,7 +43,7 @@ def from_ts(value: int) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
-_UPDATABLE = {"language", "timezone", "status", "keep_notes", "silent", "is_facilitator"}
+_UPDATABLE = {"language", "timezone", "status", "keep_notes", "silent", "is_facilitator", "discreet"}
 
 
 class Contacts:
@@ -66,6 +67,7 @@ class Contacts:
             is_facilitator=bool(row["is_facilitator"]),
             consented_at=from_ts(row["consented_at"]),
             last_seen_at=from_ts(row["last_seen_at"]),
+            discreet=bool(row["discreet"]),
         )
 
     async def find(self, address: Address) -> Contact | None:

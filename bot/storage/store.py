@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.core.messages import Address
 from bot.storage.broadcasts import Broadcasts
 from bot.storage.checkins import CheckIns
+from bot.storage.checkon import CheckOn
 from bot.storage.cohorts import Cohorts
 from bot.storage.completions import Completions
 from bot.storage.contacts import Contact, Contacts
@@ -15,6 +16,8 @@ from bot.storage.crypto import Vault
 from bot.storage.db import Database
 from bot.storage.deliveries import Deliveries
 from bot.storage.facilitators import Facilitators
+from bot.storage.moves import JourneyMoves
+from bot.storage.recent import RecentMessages
 from bot.storage.reminders import Reminders
 from bot.storage.stats import Stats
 from bot.storage.support import SupportRequests
@@ -37,6 +40,9 @@ class Store:
         self.support = SupportRequests(db, vault)
         self.broadcasts = Broadcasts(db, vault)
         self.stats = Stats(db, vault)
+        self.moves = JourneyMoves(db, vault, self.contacts)
+        self.recent = RecentMessages(db, vault)
+        self.checkon = CheckOn(db, vault)
 
     @classmethod
     async def open(cls, path: Path, secret: str, *, migrate: bool = True) -> Store:

@@ -79,6 +79,7 @@ class FakeTelegram:
     send_limit: int | None = None  # sendMessage calls allowed within any one second; None: no limit
     limit_retry_after: int = 1
     throttled: int = 0  # sendMessage calls answered 429 because of send_limit
+    deleted: list[int] = field(default_factory=list)  # message ids the bot deleted (deleteMessages)
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -237,6 +238,12 @@ class FakeTelegram:
         return True
 
     async def _m_setMyCommands(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _m_deleteMessages(self, params: dict[str, Any]) -> bool:
+        ids = params["message_ids"]
+        ids = json.loads(ids) if isinstance(ids, str) else ids
+        self.deleted += [int(i) for i in ids]
         return True
 
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:

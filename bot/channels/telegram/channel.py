@@ -121,6 +121,7 @@ class TelegramChannel:
         except NetworkError as exc:
             raise ConfigError(f"TELEGRAM_BASE_URL: cannot reach the Bot API ({type(exc).__name__})") from None
         self.engine.bot_username = self.bot.username  # for cohort deep links: t.me/<username>?start=CODE
+        self.engine.deleting_channels.add(self.name)  # /hide can delete this chat's recent messages
         await publish_commands(self.bot, self.engine)
         if self.webhook_url:
             try:
@@ -158,8 +159,9 @@ class TelegramChannel:
         if message is None or message.text is None:
             return
         address = chat_address(message.chat_id)
-        replies = await self.engine.handle(Incoming.from_text(address, message.text, language_hint(message.from_user)))
-        await self._reply(address, replies)
+        incoming = Incoming.from_text(address, message.text, language_hint(message.from_user))
+        incoming.extras["message_id"] = str(message.message_id)
+        await self._reply(address, await self.engine.handle(incoming), [incoming.extras["message_id"]])
 
     async def _on_other(self, update: Update, context: Context) -> None:
         """Stickers, photos, voice notes: we read text only, and keep nothing of what was sent."""
@@ -199,16 +201,23 @@ class TelegramChannel:
             replies = await self.engine.handle(Incoming.pressed(address, key, hint))
         finally:
             await self._answer(query)
+        pressed = [str(query.message.message_id)] if query.message is not None else []
         if not await self._edit_in_place(query, address, key, replies):
             await self._clear_keyboard(query)
-            await self._reply(address, replies)
+            await self._reply(address, replies, pressed)
+        else:
+            await self.engine.remember_messages(address, pressed)
 
-    async def _reply(self, address: Address, replies: Sequence[Reply]) -> None:
+    async def _reply(self, address: Address, replies: Sequence[Reply], seen: Sequence[str] = ()) -> None:
+        """Send the replies; keep the ids of what was seen and sent for /hide."""
+        gone = {message for reply in replies for message in reply.delete}
+        sent: list[str] = [message for message in seen if message not in gone]
         try:
             await deliver(self.bot, int(address.id), replies, signer(self.store.vault.callback_key, address),
-                          attempts=REPLY_ATTEMPTS)
+                          attempts=REPLY_ATTEMPTS, sent=sent)
         except Forbidden:
             await self._mark_blocked(address)
+        await self.engine.remember_messages(address, sent)
 
     async def _answer(self, query: CallbackQuery, text: str | None = None) -> None:
         """Every press is answered, or the person's app shows a spinner."""

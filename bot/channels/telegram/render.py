@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any, Literal, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
 from bot.core.messages import Choice, Reply
@@ -21,6 +21,8 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_BYTES = 64
 FIRST_BACKOFF_SECONDS = 0.5
+DELETE_BATCH = 100
+BEFORE_CONSENT = 4  # /start, the welcome, the language and consent screens
 PICTURE_NAME = "picture.png"
 
 T = TypeVar("T")
@@ -133,7 +135,7 @@ async def with_network_retries(call: Callable[[], Awaitable[T]], attempts: int) 
 
 
 async def deliver(bot: Bot, chat_id: int, replies: Sequence[Reply], sign: Signer, *, silent: bool = False,
-                  attempts: int = 1) -> Message | None:
+                  attempts: int = 1, sent: list[str] | None = None) -> Message | None:
     """Send every Reply in order, the keyboard on each Reply's last message; return the last message sent.
 
     `attempts` > 1 (interactive replies, someone is waiting) also lets the rate limiter wait out a 429 that
@@ -142,9 +144,29 @@ async def deliver(bot: Bot, chat_id: int, replies: Sequence[Reply], sign: Signer
     rate_retries = attempts - 1 or None
     last: Message | None = None
     for reply in replies:
+        if reply.delete:
+            await delete_messages(bot, chat_id, reply.delete)
         calls = parts(reply)
         for index, part in enumerate(calls):
             markup = keyboard(reply.choices, sign) if index == len(calls) - 1 else None
             send = partial(send_part, bot, chat_id, part, markup, silent=silent, rate_retries=rate_retries)
             last = await with_network_retries(send, attempts)
+            if sent is not None:
+                sent.append(str(last.message_id))
     return last
+
+
+async def delete_messages(bot: Bot, chat_id: int, message_ids: Sequence[str]) -> None:
+    """Delete messages in batches of 100 (the Bot API's limit); ones too old or already gone are skipped.
+
+    The welcome screens come before consent, when no id may be kept; Telegram numbers a private chat's messages
+    in order, so they are the few ids just below the first one kept.
+    """
+    ids = sorted({int(m) for m in message_ids if m.isdigit()}, reverse=True)
+    if ids:
+        ids += [i for i in range(ids[-1] - 1, max(ids[-1] - 1 - BEFORE_CONSENT, 0), -1)]
+    for start in range(0, len(ids), DELETE_BATCH):
+        try:
+            await bot.delete_messages(chat_id, ids[start:start + DELETE_BATCH])
+        except TelegramError as exc:
+            log.info("could not delete some messages (%s)", type(exc).__name__)

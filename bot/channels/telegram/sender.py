@@ -32,6 +32,7 @@ class TelegramSender:
     """The Sender the outbox dispatcher calls; it never retries by itself."""
 
     channel = CHANNEL
+    keeps_message_ids = True  # /hide can delete what was sent, so the dispatcher keeps the ids (48 h)
 
     def __init__(self, bot: Bot, callback_key: bytes) -> None:
         self.bot = bot

@@ -64,6 +64,8 @@ class CheckIn(Feature):
             if turn.engine.has_command("support"):
                 choices.append(Choice("menu:support", turn.t("checkin.btn_support")))
             choices.append(Choice(key("help", "card"), turn.t("checkin.btn_help")))
+            if turn.engine.has_command("checkon") and await turn.store.checkon.rule(contact.id) is None:
+                choices.append(Choice(key("checkon", "open"), turn.t("checkon.btn_open")))
             return Reply(_joined(opening, card.low_streak), tuple(choices))
         return turn.with_menu(_joined(opening, turn.t("checkin.done")))
 

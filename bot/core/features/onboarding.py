@@ -11,6 +11,7 @@ import re
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Reply
 from bot.errors import StaleChoice
+from bot.storage.checkon import is_buddy_code
 from bot.storage.contacts import ContactStatus
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -56,11 +57,16 @@ class Onboarding(Feature):
         if contact.status != ContactStatus.ACTIVE:
             await turn.store.contacts.update(contact.id, status=ContactStatus.ACTIVE)
             replies.append(Reply(turn.t("start.resumed")))
-        if code and turn.engine.has_command("join"):
-            replies += await turn.run_command("join", code)
+        if code:
+            replies += await self._follow_link(turn, code)
             return replies
         replies.append(turn.with_menu(turn.t("start.welcome_back")))
         return replies
+
+    async def _follow_link(self, turn: Turn, code: str, mark: str = "") -> list[Reply]:
+        """A code that came with the first message: a facilitator invite, a buddy invitation or a join code."""
+        command = "facilitator" if mark == FACILITATOR_MARK else "buddy" if is_buddy_code(code) else "join"
+        return await turn.run_command(command, code) if turn.engine.has_command(command) else []
 
     def _welcome(self, turn: Turn, code: str, mark: str = "") -> Reply:
         tail = _tail(code, mark)
@@ -99,9 +105,8 @@ class Onboarding(Feature):
         )
         turn.language = language
         replies = [Reply(turn.t("start.thanks"))]
-        command = "facilitator" if mark == FACILITATOR_MARK else "join"
-        if code and turn.engine.has_command(command):
-            replies += await turn.run_command(command, code)
+        if code:
+            replies += await self._follow_link(turn, code, mark)
         replies.append(Reply(turn.t("start.ask_notes"), (
             Choice(key("start", "notes", "off"), turn.t("start.btn_notes_off")),
             Choice(key("start", "notes", "on"), turn.t("start.btn_notes_on")),

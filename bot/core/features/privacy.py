@@ -78,6 +78,7 @@ class Privacy(Feature):
             Choice(key("privacy", "mine", 0), turn.t("privacy.btn_my_notes")),
             Choice(key("privacy", "notes", toggle), turn.t(f"privacy.btn_notes_{toggle}")),
             Choice(key("privacy", "forget"), turn.t("privacy.btn_forget")),
+            Choice(key("move", "code"), turn.t("move.btn_move")),
             Choice("menu:checkin", turn.t("menu.btn_checkin")),
         ), document=document)]
 

@@ -50,6 +50,7 @@ class Support(Feature):
             Choice(key("support", "peer"), turn.t("support.btn_peer")),
             Choice(key("support", "services"), turn.t("support.btn_services")),
             Choice(key("support", "urgent"), turn.t("support.btn_urgent")),
+            Choice(key("checkon", "open"), turn.t("checkon.btn_open")),
             Choice("menu:menu", turn.t("menu.btn_menu")),
         ))]
 

@@ -1,0 +1,196 @@
+"""'Check on me': a rule the person sets, a buddy who agreed to be told, and a countdown the person controls.
+
+When the rule fires the person is asked first ("Are you okay?"); only if the countdown runs out is the buddy
+sent a discreet nudge with the person's chosen name — no mood, no note, no reason. Either side can leave at
+any time, and /forget on either side removes the pairing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.core.checkon import COUNTDOWN, LOW_STREAK_CHOICE, QUIET_DAY_CHOICES
+from bot.core.features.base import Feature, Turn, key
+from bot.core.features.move import WrongCodes
+from bot.core.messages import Choice, Reply
+from bot.errors import StaleChoice
+from bot.storage.checkon import Buddy, Rule, RuleState, is_buddy_code
+from bot.storage.contacts import to_ts
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+KIND = "checkon"
+NAME_STATE = "checkon.name"
+ACCEPT_STATE = "checkon.accept"
+MAX_NAME_CHARS = 40
+
+
+def visible(text: str) -> str:
+    """What another person may see of a typed name: printable characters only (no bidi or zero-width tricks)."""
+    return "".join(ch for ch in text if ch.isprintable()).strip()[:MAX_NAME_CHARS]
+
+
+async def notify(store: Store, contact_id: int, ui_key: str, idem: str, now: datetime) -> None:
+    """A plain message to someone else, through the outbox (it respects their quiet hours and /stop)."""
+    await store.deliveries.enqueue(contact_id, "notice", idem, now, {"key": ui_key}, now)
+
+
+async def tell_buddy(store: Store, contact_id: int, now: datetime) -> bool:
+    """The countdown ran out (or the person asked): nudge the buddy once."""
+    if not await store.checkon.tell(contact_id, now):
+        return False
+    buddy = await store.checkon.of(contact_id)
+    if buddy is None or buddy.buddy_id is None:
+        return False
+    await store.deliveries.enqueue(buddy.buddy_id, KIND, f"checkon:nudge:{buddy.id}:{to_ts(now)}", now,
+                                   {"step": "nudge", "row": buddy.id}, now)
+    log.info("check on me: a buddy nudge was queued")
+    return True
+
+
+class CheckOnFeature(Feature):
+    name = "checkon"
+    commands = ("checkon", "buddy")
+
+    def __init__(self) -> None:
+        self.wrong = WrongCodes()
+
+    async def on_command(self, turn: Turn, command: str, args: str) -> list[Reply]:
+        if command == "buddy":
+            return await self._buddy_link(turn, args)
+        return await self._overview(turn)
+
+    async def _overview(self, turn: Turn) -> list[Reply]:
+        contact = turn.require_contact()
+        store = turn.store
+        rule, buddy = await store.checkon.rule(contact.id), await store.checkon.of(contact.id)
+        watched = await store.checkon.watched_by(contact.id)
+        leave = tuple(Choice(key("checkon", "leave", b.id), f'{turn.t("checkon.btn_leave")}: {b.name}')
+                      for b in watched[:3])
+        lines = "".join(turn.t("checkon.buddy_for", name=b.name) + "\n" for b in watched)
+        if rule is None or buddy is None:
+            return [Reply(lines + turn.t("checkon.intro"), (*self._rule_choices(turn), *leave))]
+        status = turn.t("checkon.status", rule=self._describe(turn, rule),
+                        buddy=turn.t("checkon.buddy_yes" if buddy.accepted else "checkon.buddy_waiting",
+                                     name=buddy.name))
+        return [Reply(lines + status, (
+            Choice(key("checkon", "change"), turn.t("checkon.btn_change")),
+            Choice(key("checkon", "stop"), turn.t("checkon.btn_stop")),
+            *leave,
+        ))]
+
+    def _rule_choices(self, turn: Turn) -> tuple[Choice, ...]:
+        days = tuple(Choice(key("checkon", "rule", n, 0), turn.t("checkon.btn_days", days=n))
+                     for n in QUIET_DAY_CHOICES)
+        return (*days, Choice(key("checkon", "rule", 0, LOW_STREAK_CHOICE),
+                              turn.t("checkon.btn_low", count=LOW_STREAK_CHOICE)),
+                Choice(key("checkon", "rule", QUIET_DAY_CHOICES[1], LOW_STREAK_CHOICE), turn.t("checkon.btn_both")),
+                Choice("menu:menu", turn.t("menu.btn_menu")))
+
+    def _describe(self, turn: Turn, rule: Rule) -> str:
+        parts = []
+        if rule.quiet_days:
+            parts.append(turn.t("checkon.rule_days", days=rule.quiet_days))
+        if rule.low_streak:
+            parts.append(turn.t("checkon.rule_low", count=rule.low_streak))
+        return " / ".join(parts)
+
+    async def on_choice(self, turn: Turn, parts: list[str]) -> list[Reply]:
+        contact = turn.require_contact()
+        store, now = turn.store, turn.now()
+        match parts:
+            case ["open"]:
+                return await self._overview(turn)
+            case ["change"]:
+                return [Reply(turn.t("checkon.intro"), self._rule_choices(turn))]
+            case ["rule", days, low] if days.isdigit() and low.isdigit():
+                quiet_days, low_streak = int(days) or None, int(low) or None
+                if quiet_days not in (None, *QUIET_DAY_CHOICES) or low_streak not in (None, LOW_STREAK_CHOICE) \
+                        or (quiet_days is None and low_streak is None):
+                    raise StaleChoice("checkon")
+                await turn.set_state(NAME_STATE, {"days": quiet_days, "low": low_streak})
+                return [Reply(turn.t("checkon.ask_name"))]
+            case ["stop"]:
+                await store.checkon.remove_rule(contact.id)
+                buddy = await store.checkon.of(contact.id)
+                if buddy is not None:
+                    await store.checkon.end(buddy.id)
+                return [turn.with_menu(turn.t("checkon.stopped"))]
+            case ["ok"]:
+                await store.checkon.rearm(contact.id, now)
+                return [turn.with_menu(turn.t("checkon.glad"))]
+            case ["now"]:
+                rule = await store.checkon.rule(contact.id)
+                if rule is None or rule.state != RuleState.ASKING or not await tell_buddy(store, contact.id, now):
+                    return [turn.with_menu(turn.t("checkon.nothing_to_tell"))]
+                return [turn.with_menu(turn.t("checkon.telling"))]
+            case ["accept" | "decline" as answer] if turn.conversation.state == ACCEPT_STATE:
+                return await self._answer(turn, answer)
+            case ["reach", row] if row.isdigit():
+                buddy = await store.checkon.get(int(row))
+                if buddy is None or buddy.buddy_id != contact.id:
+                    raise StaleChoice("checkon")
+                await notify(store, buddy.contact_id, "checkon.reaching_out", f"checkon:reach:{buddy.id}:{to_ts(now)}",
+                             now)
+                return [turn.with_menu(turn.t("checkon.thanks"))]
+            case ["leave", row] if row.isdigit():
+                buddy = await store.checkon.get(int(row))
+                if buddy is None or buddy.buddy_id != contact.id:
+                    raise StaleChoice("checkon")
+                await store.checkon.end(buddy.id)
+                await notify(store, buddy.contact_id, "checkon.buddy_left", f"checkon:left:{buddy.id}", now)
+                return [turn.with_menu(turn.t("checkon.left"))]
+        raise StaleChoice("checkon")
+
+    def awaits_text(self, state: str) -> bool:
+        return state == NAME_STATE
+
+    async def on_text(self, turn: Turn, text: str) -> list[Reply]:
+        if turn.conversation.state != NAME_STATE:
+            raise StaleChoice("checkon")
+        name = visible(text)
+        if not name:
+            return [Reply(turn.t("checkon.ask_name"))]
+        contact, data, now = turn.require_contact(), turn.conversation.data, turn.now()
+        await turn.store.checkon.set_rule(contact.id, data.get("days"), data.get("low"), now)
+        code, expires = await turn.store.checkon.invite(contact.id, name, now)
+        await turn.clear_state()
+        link = f"https://t.me/{turn.engine.bot_username}?start={code}" if turn.engine.bot_username else ""
+        how = turn.t("checkon.how_link", link=link, code=code) if link else turn.t("checkon.how_code", code=code)
+        return [Reply(turn.t("checkon.invite", how=how, until=expires.date().isoformat(),
+                             hours=int(COUNTDOWN.total_seconds() // 3600))),
+                turn.with_menu(turn.t("checkon.invite_after"))]
+
+    async def _buddy_link(self, turn: Turn, code: str) -> list[Reply]:
+        contact, now = turn.require_contact(), turn.now()
+        if self.wrong.blocked(turn.incoming.sender, now):
+            return [turn.with_menu(turn.t("move.too_many"))]
+        invite = await turn.store.checkon.pending_invite(code, now) if is_buddy_code(code) else None
+        if invite is None:
+            self.wrong.add(turn.incoming.sender, now)
+            return [turn.with_menu(turn.t("checkon.bad_link"))]
+        if invite.contact_id == contact.id:
+            return [turn.with_menu(turn.t("checkon.own_link"))]
+        await turn.set_state(ACCEPT_STATE, {"row": invite.id, "code": code})
+        return [Reply(turn.t("checkon.asked", name=invite.name), (
+            Choice(key("checkon", "accept"), turn.t("checkon.btn_accept")),
+            Choice(key("checkon", "decline"), turn.t("checkon.btn_decline")),
+        ))]
+
+    async def _answer(self, turn: Turn, answer: str) -> list[Reply]:
+        contact, store, now = turn.require_contact(), turn.store, turn.now()
+        row = int(turn.conversation.data.get("row", 0))
+        await turn.clear_state()
+        invite: Buddy | None = await store.checkon.get(row)
+        if invite is None or invite.accepted:
+            return [turn.with_menu(turn.t("checkon.bad_link"))]
+        if answer == "decline":
+            await store.checkon.end(invite.id)
+            await notify(store, invite.contact_id, "checkon.buddy_declined", f"checkon:declined:{invite.id}", now)
+            return [turn.with_menu(turn.t("checkon.declined"))]
+        if not await store.checkon.accept(invite, contact.id, now):
+            return [turn.with_menu(turn.t("checkon.bad_link"))]
+        await notify(store, invite.contact_id, "checkon.buddy_accepted", f"checkon:accepted:{invite.id}", now)
+        return [turn.with_menu(turn.t("checkon.accepted", name=invite.name))]

@@ -1,0 +1,75 @@
+"""The 'check on me' tick and the messages it sends; the rules themselves are in bot/core/checkon.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.checkon import countdown_end, fires
+from bot.core.features.base import key
+from bot.core.features.checkon import KIND, tell_buddy
+from bot.core.i18n import Library
+from bot.core.messages import Choice, Reply
+from bot.scheduling.render import Renderers, SkipDelivery
+from bot.storage.checkon import Rule, RuleState
+from bot.storage.contacts import Contact, ContactStatus, to_ts
+from bot.storage.deliveries import Delivery
+from bot.storage.store import Store
+
+
+async def checkon_tick(store: Store, now: datetime) -> int:
+    """Ask people whose rule fired, tell buddies whose countdown ran out, re-arm after a check-in."""
+    changed = 0
+    for rule in await store.checkon.in_state(RuleState.WATCHING):
+        changed += await _maybe_ask(store, rule, now)
+    for rule in await store.checkon.in_state(RuleState.ASKING):
+        if rule.deadline is not None and rule.deadline <= now:
+            changed += await tell_buddy(store, rule.contact_id, now)
+    for rule in await store.checkon.in_state(RuleState.TOLD):
+        if rule.deadline is not None and await store.checkins.since(rule.contact_id, rule.deadline):
+            changed += await store.checkon.rearm(rule.contact_id, now)
+    return changed
+
+
+async def _maybe_ask(store: Store, rule: Rule, now: datetime) -> int:
+    buddy = await store.checkon.of(rule.contact_id)
+    contact = await store.contacts.get(rule.contact_id)
+    if buddy is None or not buddy.accepted or contact is None or contact.status != ContactStatus.ACTIVE:
+        return 0
+    moods = [(c.at, c.mood) for c in await store.checkins.since(rule.contact_id, rule.since)]
+    if not fires(rule.quiet_days, rule.low_streak, rule.since, moods, now):
+        return 0
+    quiet = (await store.reminders.get(contact.id)).quiet
+    if not await store.checkon.ask(rule, countdown_end(now, quiet, contact.timezone)):
+        return 0
+    await store.deliveries.enqueue(contact.id, KIND, f"checkon:ask:{contact.id}:{to_ts(rule.since)}", now,
+                                   {"step": "ask"}, now)
+    return 1
+
+
+class CheckOnMessages:
+    """The `checkon` renderer: the question to the person, the nudge to the buddy (their chosen name only)."""
+
+    def __init__(self, store: Store, library: Library) -> None:
+        self.store = store
+        self.library = library
+
+    def register(self, renderers: Renderers) -> None:
+        renderers.by_kind[KIND] = self.render
+
+    async def render(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
+        t, step = self.library.text, delivery.payload.get("step")
+        if step == "ask":
+            rule = await self.store.checkon.rule(contact.id)
+            if rule is None or rule.state != RuleState.ASKING or rule.deadline is None:
+                raise SkipDelivery("answered")
+            hours = max(1, round((rule.deadline - now).total_seconds() / 3600))
+            return (Reply(t(contact.language, "checkon.ask", hours=hours), (
+                Choice(key("checkon", "ok"), t(contact.language, "checkon.btn_ok")),
+                Choice(key("checkon", "now"), t(contact.language, "checkon.btn_now")),
+            )),)
+        buddy = await self.store.checkon.get(int(delivery.payload.get("row", 0)))
+        if step != "nudge" or buddy is None or buddy.buddy_id != contact.id:
+            raise SkipDelivery("buddy_left")
+        return (Reply(t(contact.language, "checkon.nudge", name=buddy.name), (
+            Choice(key("checkon", "reach", buddy.id), t(contact.language, "checkon.btn_reach")),
+        )),)

@@ -196,12 +196,12 @@ class Stats:
         moods = [0] * LEVELS
         for (average,) in rows:
             moods[min(LEVELS, max(1, int(float(average) + 0.5))) - 1] += 1
-        support = []
-        for condition in ("1 = 1", "EXISTS (SELECT 1 FROM support_asks a WHERE a.request_id = r.id"
-                                   " AND a.status = 'accepted')", "r.status = 'unmatched'"):
-            row = await self.db.fetchone(
-                "SELECT COUNT(DISTINCT r.requester_id) FROM support_requests r"  # noqa: S608
-                f" WHERE r.cohort_id = ? AND r.created_at >= ? AND r.created_at < ? AND {condition}",
-                (cohort_id, begin, end))
-            support.append(int(row[0]) if row else 0)
-        return active, exercised, tuple(moods), (support[0], support[1], support[2])
+        row = await self.db.fetchone(
+            "SELECT COUNT(DISTINCT r.requester_id),"
+            " COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM support_asks a WHERE a.request_id = r.id"
+            " AND a.status = 'accepted') THEN r.requester_id END),"
+            " COUNT(DISTINCT CASE WHEN r.status = 'unmatched' THEN r.requester_id END)"
+            " FROM support_requests r WHERE r.cohort_id = ? AND r.created_at >= ? AND r.created_at < ?",
+            (cohort_id, begin, end))
+        support = (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
+        return active, exercised, tuple(moods), support

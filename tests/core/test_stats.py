@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import Services
 from bot.core.clock import FakeClock
+from bot.core.timing import at_local
 from bot.storage import stats
 from bot.storage.noise import EPSILON, EPSILON_COUNT, EPSILON_MOOD
 from bot.storage.stats import K_MIN
@@ -146,3 +147,20 @@ async def test_volunteers_counts_stay_still_when_one_person_asks_for_a_peer(serv
     await fay.send("/volunteers")
     assert support_counts(fay.text) == before
     assert "last 4 complete weeks" in before and "Approved supporters: 0" in before
+
+
+async def test_each_person_counts_once_a_week_whatever_they_did(services: Services, clock: FakeClock) -> None:
+    """The noise is calibrated to one person moving each count by 1: check the counting keeps that promise."""
+    _, ids = await cohort_of(services, clock, K_MIN)
+    monday = datetime(2026, 2, 16, 9, tzinfo=UTC)
+    for mood in (1, 1, 4):  # three check-ins, average 2: one person at level 2
+        await services.store.checkins.add(ids[0], mood, monday)
+    await services.store.checkins.add(ids[1], 5, monday + timedelta(days=2))
+    await services.store.checkins.add(ids[1], 4, monday + timedelta(days=8))  # next week
+    for _ in range(3):
+        await services.store.support.create(ids[0], NewRequest("en", "Sam", None, Reach.BOT, None), 1, monday)
+        await services.store.completions.add(ids[2], "here-and-now", "self", monday, None)
+    week = at_local(monday.date(), 0, "Africa/Nairobi")  # the cohort's Monday 00:00
+    begin, end = int(week.timestamp()), int((week + timedelta(weeks=1)).timestamp())
+    measured = await services.store.stats._measure(1, begin, end)  # the true counts, before any noise
+    assert measured == (3, 1, (0, 1, 0, 0, 1), (1, 0, 0))

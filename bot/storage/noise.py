@@ -20,7 +20,7 @@ dp.enable_features("contrib")
 LEVELS = 5  # mood levels, 1 (very low) to 5 (really good)
 COUNT_SCALE = 4.0  # each count of people: epsilon = 1 / 4
 MOOD_SCALE = 4.0  # the mood histogram (L1 sensitivity 2): epsilon = 2 / 4
-COUNTS_PER_WEEK = 5  # active, exercised, asked, answered, unmatched
+COUNTS_PER_WEEK = 6  # active, checked in, exercised, asked, answered, unmatched
 
 
 def _count() -> Any:
@@ -42,11 +42,11 @@ EPSILON = COUNTS_PER_WEEK * EPSILON_COUNT + EPSILON_MOOD
 
 
 def noisy_count(people: int) -> int:
-    """A count of people with noise added, never below zero (clamping is post-processing: no privacy cost)."""
-    return max(0, int(_COUNT(int(people))))
+    """A count of people with noise added (it may come out below zero: sums of several stay unbiased)."""
+    return int(_COUNT(int(people)))
 
 
 def noisy_histogram(people: Sequence[int]) -> tuple[int, ...]:
-    """People at each mood level with noise added to every level, never below zero."""
+    """People at each mood level with noise added to every level."""
     assert len(people) == LEVELS
-    return tuple(max(0, int(value)) for value in _HISTOGRAM([int(n) for n in people]))
+    return tuple(int(value) for value in _HISTOGRAM([int(n) for n in people]))

@@ -38,8 +38,9 @@ class WeekFigures:
 
     start: date  # the Monday, in the cohort's time zone
     active: int  # wrote to the bot, checked in or finished an exercise
+    checked_in: int
     exercised: int
-    moods: tuple[int, ...]  # people whose average check-in of the week was at level 1…5
+    moods: tuple[int, ...]  # people whose average check-in of the week was at level 1…5 (may be below zero)
     asked: int  # asked for a peer
     answered: int  # a peer said yes to their request
     unmatched: int  # no peer was free
@@ -47,10 +48,6 @@ class WeekFigures:
     @property
     def last_day(self) -> date:
         return self.start + timedelta(days=6)
-
-    @property
-    def checked_in(self) -> int:
-        return sum(self.moods)
 
     @property
     def mood(self) -> float | None:
@@ -91,19 +88,21 @@ def shown_count(value: int) -> int | None:
 
 def shown_mood(moods: tuple[int, ...]) -> float | None:
     """The average level of a published histogram to the nearest MOOD_STEP; None below K_MIN people."""
-    total = sum(moods)
+    counts = [max(0, count) for count in moods]
+    total = sum(counts)
     if total < K_MIN:
         return None
-    average = sum((level + 1) * count for level, count in enumerate(moods)) / total
+    average = sum((level + 1) * count for level, count in enumerate(counts)) / total
     return MOOD_STEP * round(average / MOOD_STEP)
 
 
 def shown_shares(moods: tuple[int, ...]) -> tuple[int, ...] | None:
     """Each level's share in percent, to the nearest SHARE_STEP; None below K_MIN people."""
-    total = sum(moods)
+    counts = [max(0, count) for count in moods]
+    total = sum(counts)
     if total < K_MIN:
         return None
-    return tuple(SHARE_STEP * round(100 * count / total / SHARE_STEP) for count in moods)
+    return tuple(SHARE_STEP * round(100 * count / total / SHARE_STEP) for count in counts)
 
 
 def week_start(day: date) -> date:
@@ -112,8 +111,8 @@ def week_start(day: date) -> date:
 
 
 _MEMBERS = "SELECT contact_id FROM cohort_members WHERE cohort_id = ?"
-_COLUMNS = ("active", "exercised", *(f"mood_{level}" for level in range(1, LEVELS + 1)), "asked", "answered",
-            "unmatched")
+_COLUMNS = ("active", "checked_in", "exercised", *(f"mood_{level}" for level in range(1, LEVELS + 1)), "asked",
+            "answered", "unmatched")
 
 
 class Stats:
@@ -161,15 +160,15 @@ class Stats:
         for row in rows:
             start = date.fromisoformat(row["week_start"])
             moods = tuple(int(row[f"mood_{level}"]) for level in range(1, LEVELS + 1))
-            found[start] = WeekFigures(start, int(row["active"]), int(row["exercised"]), moods, int(row["asked"]),
-                                       int(row["answered"]), int(row["unmatched"]))
+            found[start] = WeekFigures(start, int(row["active"]), int(row["checked_in"]), int(row["exercised"]), moods,
+                                       int(row["asked"]), int(row["answered"]), int(row["unmatched"]))
         return found
 
     async def _publish(self, cohort_id: int, start: date, zone: str, now: datetime) -> None:
         """Measure one closed week, add noise once, and store it; whoever stores first wins, for good."""
         begin, end = to_ts(at_local(start, 0, zone)), to_ts(at_local(start + timedelta(weeks=1), 0, zone))
         active, exercised, moods, support = await self._measure(cohort_id, begin, end)
-        values = (noisy_count(active), noisy_count(exercised), *noisy_histogram(moods),
+        values = (noisy_count(active), noisy_count(sum(moods)), noisy_count(exercised), *noisy_histogram(moods),
                   *(noisy_count(value) for value in support))
         await self.db.execute(
             f"INSERT INTO stats_published (cohort_id, week_start, {', '.join(_COLUMNS)}, published_at)"  # noqa: S608

@@ -110,12 +110,13 @@ def test_what_is_shown_is_rounded_and_hidden_below_five() -> None:
     assert shown_mood((0, 0, 0, 4, 0)) is None and shown_mood((0, 0, 0, 5, 0)) == 4.0
     assert shown_mood((1, 1, 1, 1, 1)) == 3.0 and shown_mood((0, 0, 0, 3, 2)) == 4.5
     assert shown_shares((0, 0, 0, 0, 4)) is None and shown_shares((1, 2, 0, 3, 4)) == (10, 20, 0, 30, 40)
+    assert shown_shares((-3, 2, 0, 3, 5)) == (0, 20, 0, 30, 50) and shown_mood((-9, 0, 0, 4, 1)) == 4.0
 
 
 def test_the_readme_states_the_privacy_parameters_opendp_reports() -> None:
-    assert (EPSILON_COUNT, EPSILON_MOOD, EPSILON) == (0.25, 0.5, 1.75)
+    assert (EPSILON_COUNT, EPSILON_MOOD, EPSILON) == (0.25, 0.5, 2.0)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "ε = 1.75 per cohort per week" in readme and "ε = 0.5" in readme and "ε = 0.25" in readme
+    assert "ε = 2 per cohort per week" in readme and "ε = 0.5" in readme and "ε = 0.25" in readme
 
 
 async def test_several_cohorts_are_offered_to_choose(services: Services, clock: FakeClock) -> None:

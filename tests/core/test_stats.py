@@ -165,3 +165,13 @@ async def test_each_person_counts_once_a_week_whatever_they_did(services: Servic
     begin, end = int(week.timestamp()), int((week + timedelta(weeks=1)).timestamp())
     measured = await services.store.stats._measure(1, begin, end)  # the true counts, before any noise
     assert measured == (3, 1, (0, 1, 0, 0, 1), (1, 0, 0))
+
+
+async def test_a_new_cohort_waits_for_its_first_full_week(services: Services, clock: FakeClock) -> None:
+    fay = await facilitator(services)
+    await new_cohort(fay)
+    ids = await crowd(services, 1, K_MIN)
+    await check_in(services, ids, 4, clock.now())
+    await fay.send("/stats")
+    assert "Figures appear once the group's first full week (Monday to Sunday) is over" in fay.text
+    assert published(services) == [] and "Good" not in fay.text

@@ -122,13 +122,26 @@ class Stats:
 
     async def cohort(self, cohort_id: int, zone: str, now: datetime) -> CohortStats:
         """The cohort's member count and its published closed weeks, publishing any not published yet."""
-        row = await self.db.fetchone("SELECT COUNT(*) FROM cohort_members WHERE cohort_id = ?", (cohort_id,))
-        members = int(row[0]) if row else 0
-        if members < K_MIN:
+        members = await self._members(cohort_id)
+        if members < K_MIN:  # nothing is measured (nor any privacy spent) for a cohort this small
             return CohortStats(members, ())
-        return CohortStats(members, await self.weeks(cohort_id, zone, now))
+        return CohortStats(members, await self._weeks(cohort_id, zone, now))
 
-    async def weeks(self, cohort_id: int, zone: str, now: datetime) -> tuple[WeekFigures, ...]:
+    async def support(self, cohorts: list[tuple[int, str]], now: datetime) -> SupportCounts:
+        """Peer-support counts over the last RECENT_WEEKS closed weeks of these (cohort id, zone) pairs."""
+        asked = answered = unmatched = 0
+        for cohort_id, zone in cohorts:
+            if await self._members(cohort_id) < K_MIN:
+                continue
+            for week in (await self._weeks(cohort_id, zone, now))[-RECENT_WEEKS:]:
+                asked, answered, unmatched = asked + week.asked, answered + week.answered, unmatched + week.unmatched
+        return SupportCounts(asked, answered, unmatched)
+
+    async def _members(self, cohort_id: int) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) FROM cohort_members WHERE cohort_id = ?", (cohort_id,))
+        return int(row[0]) if row else 0
+
+    async def _weeks(self, cohort_id: int, zone: str, now: datetime) -> tuple[WeekFigures, ...]:
         created = await self.db.fetchone("SELECT created_at FROM cohorts WHERE id = ?", (cohort_id,))
         if created is None:
             return ()
@@ -143,14 +156,6 @@ class Stats:
                 await self._publish(cohort_id, start, zone, now)
         published = await self._published(cohort_id, starts[0])
         return tuple(published[start] for start in starts if start in published)
-
-    async def support(self, cohort_ids: list[tuple[int, str]], now: datetime) -> SupportCounts:
-        """Peer-support counts over the last RECENT_WEEKS closed weeks of these (cohort id, zone) pairs."""
-        asked = answered = unmatched = 0
-        for cohort_id, zone in cohort_ids:
-            for week in (await self.weeks(cohort_id, zone, now))[-RECENT_WEEKS:]:
-                asked, answered, unmatched = asked + week.asked, answered + week.answered, unmatched + week.unmatched
-        return SupportCounts(asked, answered, unmatched)
 
     async def _published(self, cohort_id: int, since: date) -> dict[date, WeekFigures]:
         rows = await self.db.fetchall(

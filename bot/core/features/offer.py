@@ -197,7 +197,7 @@ class OfferFeature(Feature):
         pending = await store.volunteers.pending_for(facilitator_id, MAX_PENDING_SHOWN)
         # Counts of people over closed weeks, published with noise like /stats: k >= 5 and no one singled out.
         owned = await store.cohorts.owned_by(facilitator_id)
-        counts = await store.stats.support([(c.id, c.timezone) for c in owned if c.members >= K_MIN], turn.now())
+        counts = await store.stats.support([(c.id, c.timezone) for c in owned], turn.now())
         parts = [turn.t("offer.counts", weeks=RECENT_WEEKS, made=self._count(turn, counts.asked),
                         answered=self._count(turn, counts.answered), unmatched=self._count(turn, counts.unmatched),
                         approved=await store.volunteers.approved_count(facilitator_id), k=K_MIN)]

@@ -1,68 +1,118 @@
-"""Cohort figures for facilitators: counts and averages only, each with how many people it comes from.
+"""Cohort figures for facilitators, published once per closed week with differentially private noise.
 
-Nothing here returns a row about one person. Every figure is a Cell that knows its number of contributors,
-and `Cell.shown` hides it unless at least K_MIN people contribute (k-anonymity), so no one can be picked out.
+Why not live counts: exact counts, shares and averages over windows that end "now" let a facilitator who
+controls all but one member, or who views before and after someone checks in, or every few minutes while
+check-ins age out, read that one person's mood. So figures exist only for **closed** calendar weeks (Monday
+to Monday in the cohort's time zone); each week is measured once, the first time anyone asks after it
+closed, with noise from OpenDP (bot/storage/noise.py) added to every count, and the noisy result is stored
+and never recomputed (table `stats_published`). A repeat view shows the same figures and no two views differ
+by one person's doing. Every figure counts people, each person at most once per week (their mood is their
+week's average check-in), so one person's whole week moves the publication by at most epsilon = noise.EPSILON.
+
+What is shown is further rounded (`shown_count`, `shown_mood`, `shown_share`) and hidden below K_MIN; both are
+computed from the noisy figures only, so they cost no privacy.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from bot.core.timing import at_local, local_now
 from bot.storage.contacts import to_ts
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
+from bot.storage.noise import LEVELS, noisy_count, noisy_histogram
 
 K_MIN = 5
-WEEK = timedelta(days=7)
-WEEKS = 8
-MOOD_DAYS = 30
+WEEKS = 8  # closed weeks shown, week by week
+RECENT_WEEKS = 4  # mood shares and peer-support counts add up the last four closed weeks
+COUNT_STEP = 5  # counts are shown to the nearest 5
+MOOD_STEP = 0.5  # average moods to the nearest half point
+SHARE_STEP = 10  # mood shares to the nearest 10 %
 
 
 @dataclass(frozen=True, slots=True)
-class Cell:
-    value: float
-    people: int
+class WeekFigures:
+    """One closed week of a cohort as published: noisy counts of people, fixed for good."""
+
+    start: date  # the Monday, in the cohort's time zone
+    active: int  # wrote to the bot, checked in or finished an exercise
+    checked_in: int
+    exercised: int
+    moods: tuple[int, ...]  # people whose average check-in of the week was at level 1…5 (may be below zero)
+    asked: int  # asked for a peer
+    answered: int  # a peer said yes to their request
+    unmatched: int  # no peer was free
 
     @property
-    def shown(self) -> float | None:
-        """The value, or None when fewer than K_MIN people contribute to it."""
-        return self.value if self.people >= K_MIN else None
+    def last_day(self) -> date:
+        return self.start + timedelta(days=6)
 
-
-EMPTY = Cell(0, 0)
-
-
-@dataclass(frozen=True, slots=True)
-class Week:
-    """Seven days ending at `end`; `index` 0 is the last seven days."""
-
-    index: int
-    end: datetime
-    checkins: Cell
-    exercises: Cell
-    mood: Cell  # the average mood of the week's check-ins, 1 to 5
+    @property
+    def mood(self) -> float | None:
+        """The week's average mood as shown (1 to 5, to the nearest half), or None when too few checked in."""
+        return shown_mood(self.moods)
 
 
 @dataclass(frozen=True, slots=True)
 class CohortStats:
     members: int
-    active_7: Cell
-    active_30: Cell
-    weeks: tuple[Week, ...]  # oldest first
-    moods: tuple[int, ...]  # check-ins at mood 1…5 over the last MOOD_DAYS days
-    mood_people: int  # how many people those check-ins come from
+    weeks: tuple[WeekFigures, ...]  # closed weeks, oldest first, at most WEEKS
 
     @property
-    def mood_shares(self) -> tuple[float, ...] | None:
-        """The share of each mood level, or None when fewer than K_MIN people checked in."""
-        total = sum(self.moods)
-        if self.mood_people < K_MIN or not total:
-            return None
-        return tuple(count / total for count in self.moods)
+    def recent(self) -> tuple[WeekFigures, ...]:
+        return self.weeks[-RECENT_WEEKS:]
+
+    @property
+    def recent_moods(self) -> tuple[int, ...]:
+        """The mood histogram of the last RECENT_WEEKS closed weeks (a sum of published ones: no new noise)."""
+        return tuple(sum(week.moods[level] for week in self.recent) for level in range(LEVELS))
+
+
+@dataclass(frozen=True, slots=True)
+class SupportCounts:
+    """People in a facilitator's cohorts over the last RECENT_WEEKS closed weeks (each person once a week)."""
+
+    asked: int
+    answered: int
+    unmatched: int
+
+
+def shown_count(value: int) -> int | None:
+    """A published count as shown: hidden below K_MIN, otherwise to the nearest COUNT_STEP."""
+    if value < K_MIN:
+        return None
+    return max(K_MIN, COUNT_STEP * round(value / COUNT_STEP))
+
+
+def shown_mood(moods: tuple[int, ...]) -> float | None:
+    """The average level of a published histogram to the nearest MOOD_STEP; None below K_MIN people."""
+    counts = [max(0, count) for count in moods]
+    total = sum(counts)
+    if total < K_MIN:
+        return None
+    average = sum((level + 1) * count for level, count in enumerate(counts)) / total
+    return MOOD_STEP * round(average / MOOD_STEP)
+
+
+def shown_shares(moods: tuple[int, ...]) -> tuple[int, ...] | None:
+    """Each level's share in percent, to the nearest SHARE_STEP; None below K_MIN people."""
+    counts = [max(0, count) for count in moods]
+    total = sum(counts)
+    if total < K_MIN:
+        return None
+    return tuple(SHARE_STEP * round(100 * count / total / SHARE_STEP) for count in counts)
+
+
+def week_start(day: date) -> date:
+    """The Monday of the week that holds `day`."""
+    return day - timedelta(days=day.weekday())
 
 
 _MEMBERS = "SELECT contact_id FROM cohort_members WHERE cohort_id = ?"
+_COLUMNS = ("active", "checked_in", "exercised", *(f"mood_{level}" for level in range(1, LEVELS + 1)), "asked",
+            "answered", "unmatched")
 
 
 class Stats:
@@ -70,47 +120,92 @@ class Stats:
         self.db = db
         self.vault = vault
 
-    async def cohort(self, cohort_id: int, now: datetime) -> CohortStats:
-        members = await self.db.fetchone("SELECT COUNT(*) FROM cohort_members WHERE cohort_id = ?", (cohort_id,))
-        active_7 = await self._active(cohort_id, now - WEEK)
-        active_30 = await self._active(cohort_id, now - timedelta(days=30))
-        checkins = await self._weekly("checkins", "AVG(t.mood)", cohort_id, now)
-        exercises = await self._weekly("completions", "0", cohort_id, now)
-        weeks = []
-        for index in reversed(range(WEEKS)):
-            count, mood = checkins.get(index, (EMPTY, EMPTY))
-            done, _ = exercises.get(index, (EMPTY, EMPTY))
-            weeks.append(Week(index, now - WEEK * index, count, done, mood))
-        moods, mood_people = await self._moods(cohort_id, now - timedelta(days=MOOD_DAYS))
-        return CohortStats(int(members[0]) if members else 0, active_7, active_30, tuple(weeks), moods,
-                           mood_people)
+    async def cohort(self, cohort_id: int, zone: str, now: datetime) -> CohortStats:
+        """The cohort's member count and its published closed weeks, publishing any not published yet."""
+        members = await self._members(cohort_id)
+        if members < K_MIN:  # nothing is measured (nor any privacy spent) for a cohort this small
+            return CohortStats(members, ())
+        return CohortStats(members, await self._weeks(cohort_id, zone, now))
 
-    async def _active(self, cohort_id: int, since: datetime) -> Cell:
-        """Members who wrote to the bot, checked in or finished an exercise since `since`."""
-        ts = to_ts(since)
+    async def support(self, cohorts: list[tuple[int, str]], now: datetime) -> SupportCounts:
+        """Peer-support counts over the last RECENT_WEEKS closed weeks of these (cohort id, zone) pairs."""
+        asked = answered = unmatched = 0
+        for cohort_id, zone in cohorts:
+            if await self._members(cohort_id) < K_MIN:
+                continue
+            for week in (await self._weeks(cohort_id, zone, now))[-RECENT_WEEKS:]:
+                asked, answered, unmatched = asked + week.asked, answered + week.answered, unmatched + week.unmatched
+        return SupportCounts(asked, answered, unmatched)
+
+    async def _members(self, cohort_id: int) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) FROM cohort_members WHERE cohort_id = ?", (cohort_id,))
+        return int(row[0]) if row else 0
+
+    async def _weeks(self, cohort_id: int, zone: str, now: datetime) -> tuple[WeekFigures, ...]:
+        created = await self.db.fetchone("SELECT created_at FROM cohorts WHERE id = ?", (cohort_id,))
+        if created is None:
+            return ()
+        current = week_start(local_now(now, zone).date())
+        starts = [current - timedelta(weeks=n) for n in range(WEEKS, 0, -1)]
+        starts = [start for start in starts if to_ts(at_local(start + timedelta(weeks=1), 0, zone)) > created[0]]
+        if not starts:
+            return ()
+        published = await self._published(cohort_id, starts[0])
+        for start in starts:
+            if start not in published:
+                await self._publish(cohort_id, start, zone, now)
+        published = await self._published(cohort_id, starts[0])
+        return tuple(published[start] for start in starts if start in published)
+
+    async def _published(self, cohort_id: int, since: date) -> dict[date, WeekFigures]:
+        rows = await self.db.fetchall(
+            f"SELECT week_start, {', '.join(_COLUMNS)} FROM stats_published"  # noqa: S608
+            " WHERE cohort_id = ? AND week_start >= ?", (cohort_id, since.isoformat()))
+        found = {}
+        for row in rows:
+            start = date.fromisoformat(row["week_start"])
+            moods = tuple(int(row[f"mood_{level}"]) for level in range(1, LEVELS + 1))
+            found[start] = WeekFigures(start, int(row["active"]), int(row["checked_in"]), int(row["exercised"]), moods,
+                                       int(row["asked"]), int(row["answered"]), int(row["unmatched"]))
+        return found
+
+    async def _publish(self, cohort_id: int, start: date, zone: str, now: datetime) -> None:
+        """Measure one closed week, add noise once, and store it; whoever stores first wins, for good."""
+        begin, end = to_ts(at_local(start, 0, zone)), to_ts(at_local(start + timedelta(weeks=1), 0, zone))
+        active, exercised, moods, support = await self._measure(cohort_id, begin, end)
+        values = (noisy_count(active), noisy_count(sum(moods)), noisy_count(exercised), *noisy_histogram(moods),
+                  *(noisy_count(value) for value in support))
+        await self.db.execute(
+            f"INSERT INTO stats_published (cohort_id, week_start, {', '.join(_COLUMNS)}, published_at)"  # noqa: S608
+            f" VALUES (?, ?, {', '.join('?' for _ in _COLUMNS)}, ?) ON CONFLICT (cohort_id, week_start) DO NOTHING",
+            (cohort_id, start.isoformat(), *values, to_ts(now)))
+
+    async def _measure(self, cohort_id: int, begin: int, end: int
+                       ) -> tuple[int, int, tuple[int, ...], tuple[int, int, int]]:
+        """The true counts of people for [begin, end): only ever passed straight into the noise."""
         row = await self.db.fetchone(
-            f"SELECT COUNT(*) FROM contacts p WHERE p.id IN ({_MEMBERS}) AND (p.last_seen_at >= ?"  # noqa: S608
-            " OR EXISTS (SELECT 1 FROM checkins c WHERE c.contact_id = p.id AND c.at >= ?)"
-            " OR EXISTS (SELECT 1 FROM completions x WHERE x.contact_id = p.id AND x.at >= ?))",
-            (cohort_id, ts, ts, ts))
-        count = int(row[0]) if row else 0
-        return Cell(count, count)
-
-    async def _weekly(self, table: str, average: str, cohort_id: int, now: datetime) -> dict[int, tuple[Cell, Cell]]:
-        """{week index: (number of rows, average)}, each Cell with the week's distinct contributors."""
-        end, week = to_ts(now), int(WEEK.total_seconds())
+            f"SELECT COUNT(*) FROM contacts p WHERE p.id IN ({_MEMBERS})"  # noqa: S608
+            " AND ((p.last_seen_at >= ? AND p.last_seen_at < ?)"
+            " OR EXISTS (SELECT 1 FROM checkins c WHERE c.contact_id = p.id AND c.at >= ? AND c.at < ?)"
+            " OR EXISTS (SELECT 1 FROM completions x WHERE x.contact_id = p.id AND x.at >= ? AND x.at < ?))",
+            (cohort_id, begin, end, begin, end, begin, end))
+        active = int(row[0]) if row else 0
+        row = await self.db.fetchone(
+            f"SELECT COUNT(DISTINCT contact_id) FROM completions WHERE contact_id IN ({_MEMBERS})"  # noqa: S608
+            " AND at >= ? AND at < ?", (cohort_id, begin, end))
+        exercised = int(row[0]) if row else 0
         rows = await self.db.fetchall(
-            f"SELECT (? - t.at) / ? AS week, COUNT(*), COUNT(DISTINCT t.contact_id), {average}"  # noqa: S608
-            f" FROM {table} t WHERE t.contact_id IN ({_MEMBERS}) AND t.at <= ? AND t.at > ? GROUP BY week",
-            (end, week, cohort_id, end, end - week * WEEKS))
-        return {int(r[0]): (Cell(int(r[1]), int(r[2])), Cell(float(r[3] or 0), int(r[2]))) for r in rows}
-
-    async def _moods(self, cohort_id: int, since: datetime) -> tuple[tuple[int, ...], int]:
-        rows = await self.db.fetchall(
-            f"SELECT mood, COUNT(*) FROM checkins WHERE contact_id IN ({_MEMBERS}) AND at >= ? GROUP BY mood",  # noqa: S608
-            (cohort_id, to_ts(since)))
-        people = await self.db.fetchone(
-            f"SELECT COUNT(DISTINCT contact_id) FROM checkins WHERE contact_id IN ({_MEMBERS}) AND at >= ?",  # noqa: S608
-            (cohort_id, to_ts(since)))
-        counts = {int(r[0]): int(r[1]) for r in rows}
-        return tuple(counts.get(level, 0) for level in range(1, 6)), int(people[0]) if people else 0
+            f"SELECT AVG(mood) FROM checkins WHERE contact_id IN ({_MEMBERS}) AND at >= ? AND at < ?"  # noqa: S608
+            " GROUP BY contact_id", (cohort_id, begin, end))
+        moods = [0] * LEVELS
+        for (average,) in rows:
+            moods[min(LEVELS, max(1, int(float(average) + 0.5))) - 1] += 1
+        row = await self.db.fetchone(
+            "SELECT COUNT(DISTINCT r.requester_id),"
+            " COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM support_asks a WHERE a.request_id = r.id"
+            " AND a.status = 'accepted') THEN r.requester_id END),"
+            " COUNT(DISTINCT CASE WHEN r.status = 'unmatched' THEN r.requester_id END)"
+            " FROM support_requests r WHERE r.cohort_id = ? AND r.created_at >= ? AND r.created_at < ?",
+            (cohort_id, begin, end))
+        support = (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
+        return active, exercised, tuple(moods), support

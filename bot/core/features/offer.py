@@ -17,6 +17,7 @@ from bot.core.reach import parse_detail, reach_choices
 from bot.errors import StaleChoice
 from bot.scheduling.support import NOTICE, end, pass_on, say
 from bot.storage.facilitators import Action
+from bot.storage.stats import K_MIN, RECENT_WEEKS, shown_count
 from bot.storage.support import Role
 from bot.storage.volunteers import (
     MAX_ALIAS_CHARS,
@@ -204,9 +205,12 @@ class OfferFeature(Feature):
         facilitator_id = self._require_facilitator(turn)
         store, since = turn.store, turn.now() - COUNTS_OVER
         pending = await store.volunteers.pending_for(facilitator_id, MAX_PENDING_SHOWN)
-        counts = await store.support.counts(facilitator_id, since)
-        parts = [turn.t("offer.counts", made=counts.made, answered=counts.answered, unmatched=counts.unmatched,
-                        approved=await store.volunteers.approved_count(facilitator_id))]
+        # Counts of people over closed weeks, published with noise like /stats: k >= 5 and no one singled out.
+        owned = await store.cohorts.owned_by(facilitator_id)
+        counts = await store.stats.support([(c.id, c.timezone) for c in owned], turn.now())
+        parts = [turn.t("offer.counts", weeks=RECENT_WEEKS, made=self._count(turn, counts.asked),
+                        answered=self._count(turn, counts.answered), unmatched=self._count(turn, counts.unmatched),
+                        approved=await store.volunteers.approved_count(facilitator_id), k=K_MIN)]
         reports = await store.support.reports_for(facilitator_id, since, REPORTS_SHOWN)
         if reports:
             lines = [turn.t("offer.report_line", date=r.at.date().isoformat(), cohort=r.cohort_name, reason=r.reason,
@@ -263,6 +267,9 @@ class OfferFeature(Feature):
         await say(store, volunteer_id, f"offer.notify_{what}", f"offer:{what}:{volunteer_id}:{int(now.timestamp())}",
                   now, kind=NOTICE)
         return [Reply(turn.t(f"offer.decided_{what}", alias=volunteer.offer.alias)), await self._overview(turn)]
+    def _count(self, turn: Turn, value: int) -> str:
+        shown = shown_count(value)
+        return turn.t("stats.hidden") if shown is None else str(shown)
 
     async def _pending(self, turn: Turn, volunteer_id: int) -> PendingVolunteer:
         facilitator_id = self._require_facilitator(turn)

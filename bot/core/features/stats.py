@@ -1,23 +1,25 @@
-"""/stats: how a facilitator's cohort uses the companion, in counts and averages only, with a mood trend chart.
+"""/stats: how a facilitator's cohort uses the companion, week by week, with a mood trend chart.
 
-A figure shows only when at least K_MIN people contribute to it (bot/storage/stats.py); the facilitator is
-told kindly why less is shown. Never an individual's data, never a name.
+Only closed weeks (Monday to Sunday in the cohort's time zone) are shown, each published once with
+differentially private noise and then frozen (bot/storage/stats.py), rounded, and hidden below K_MIN people;
+the text says so. The chart and the trend line use the same published figures. Never a person, never a name.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from bot.charts import WeekPoint, trend_chart
 from bot.core.features.base import Feature, Turn, key
 from bot.core.features.cohorts import owned_cohort, short
 from bot.core.messages import Choice, Image, Reply
-from bot.core.timing import local_now
 from bot.errors import StaleChoice
 from bot.storage.cohorts import Cohort, CohortStatus
 from bot.storage.facilitators import Action
-from bot.storage.stats import K_MIN, Cell, CohortStats, Week
+from bot.storage.stats import K_MIN, RECENT_WEEKS, CohortStats, WeekFigures, shown_count, shown_shares
 
 MAX_LISTED = 8
-TREND_STEP = 0.3  # a change in the weekly average smaller than this reads as "about the same"
+TREND_STEP = 0.5  # weekly averages are shown to the nearest half point: one step up or down is a change
 
 
 class StatsFeature(Feature):
@@ -49,20 +51,21 @@ class StatsFeature(Feature):
 
     async def _show(self, turn: Turn, cohort: Cohort) -> list[Reply]:
         contact = turn.require_contact()
-        figures = await turn.store.stats.cohort(cohort.id, turn.now())
+        figures = await turn.store.stats.cohort(cohort.id, cohort.timezone, turn.now())
         await turn.store.facilitators.audit(contact.id, Action.STATS_VIEWED, turn.now(), cohort.id)
         choices = self._choices(turn, cohort)
         if figures.members < K_MIN:
             return [Reply(turn.t("stats.too_few", name=cohort.name, members=figures.members, k=K_MIN), choices)]
+        if not figures.weeks:
+            return [Reply(turn.t("stats.first_week", name=cohort.name, members=figures.members), choices)]
+        last = figures.weeks[-1]
         lines = [turn.t("stats.summary", name=cohort.name, members=figures.members,
-                        active_7=self._figure(turn, figures.active_7), active_30=self._figure(turn, figures.active_30)),
-                 ""]
+                        active=self._count(turn, last.active)), turn.t("stats.how", k=K_MIN), ""]
         weeks = _since_first_activity(figures.weeks)
         if weeks:
-            lines += [turn.t("stats.weeks_title"), *(self._week(turn, week, cohort.timezone) for week in weeks), ""]
+            lines += [turn.t("stats.weeks_title"), *(self._week(turn, week) for week in weeks), ""]
         lines += self._moods(turn, figures)
-        points = [WeekPoint(self._end(week, cohort.timezone), week.mood.value) for week in figures.weeks
-                  if week.mood.shown is not None]
+        points = [WeekPoint(_day(week.last_day), mood) for week in figures.weeks if (mood := week.mood) is not None]
         lines += ["", self._trend(turn, points)]
         if _anything_hidden(figures):
             lines.append(turn.t("stats.hidden_note", k=K_MIN))
@@ -78,27 +81,24 @@ class StatsFeature(Feature):
             choices.insert(0, Choice("menu:broadcast", turn.t("stats.btn_broadcast")))
         return tuple(choices)
 
-    def _figure(self, turn: Turn, cell: Cell, digits: int = 0) -> str:
-        value = cell.shown
-        if value is None:
-            return turn.t("stats.hidden")
-        return f"{value:.{digits}f}"
+    def _count(self, turn: Turn, value: int) -> str:
+        shown = shown_count(value)
+        return turn.t("stats.hidden") if shown is None else str(shown)
 
-    def _end(self, week: Week, zone: str) -> str:
-        return local_now(week.end, zone).strftime("%d/%m")
-
-    def _week(self, turn: Turn, week: Week, zone: str) -> str:
-        return turn.t("stats.week_line", end=self._end(week, zone), checkins=self._figure(turn, week.checkins),
-                      exercises=self._figure(turn, week.exercises), mood=self._figure(turn, week.mood, 1))
+    def _week(self, turn: Turn, week: WeekFigures) -> str:
+        mood = week.mood
+        return turn.t("stats.week_line", end=_day(week.last_day), active=self._count(turn, week.active),
+                      checkins=self._count(turn, week.checked_in), exercises=self._count(turn, week.exercised),
+                      mood=turn.t("stats.hidden") if mood is None else f"{mood:.1f}")
 
     def _moods(self, turn: Turn, figures: CohortStats) -> list[str]:
-        shares = figures.mood_shares
+        moods = figures.recent_moods
+        shares = shown_shares(moods)
         if shares is None:
-            return [turn.t("stats.moods_hidden", k=K_MIN)]
-        lines = [turn.t("stats.moods_title", checkins=sum(figures.moods))]
+            return [turn.t("stats.moods_hidden", k=K_MIN, weeks=RECENT_WEEKS)]
+        lines = [turn.t("stats.moods_title", checkins=shown_count(sum(moods)), weeks=RECENT_WEEKS)]
         for mood in sorted(turn.library.checkin(turn.language).moods, key=lambda m: -m.value):
-            lines.append(turn.t("stats.mood_line", emoji=mood.emoji, label=mood.label,
-                                share=round(100 * shares[mood.value - 1])))
+            lines.append(turn.t("stats.mood_line", emoji=mood.emoji, label=mood.label, share=shares[mood.value - 1]))
         return lines
 
     def _trend(self, turn: Turn, points: list[WeekPoint]) -> str:
@@ -112,15 +112,18 @@ class StatsFeature(Feature):
         return turn.t("stats.trend_flat")
 
 
+def _day(day: date) -> str:
+    return day.strftime("%d/%m")
+
+
 def _anything_hidden(figures: CohortStats) -> bool:
-    cells = [figures.active_7, figures.active_30]
-    cells += [cell for week in figures.weeks for cell in (week.checkins, week.exercises, week.mood)]
-    return figures.mood_shares is None or any(cell.shown is None for cell in cells)
+    counts = [value for week in figures.weeks for value in (week.active, week.checked_in, week.exercised)]
+    return shown_shares(figures.recent_moods) is None or any(shown_count(value) is None for value in counts)
 
 
-def _since_first_activity(weeks: tuple[Week, ...]) -> tuple[Week, ...]:
-    """The weeks from the first one in which anyone checked in or did an exercise (older ones say nothing)."""
+def _since_first_activity(weeks: tuple[WeekFigures, ...]) -> tuple[WeekFigures, ...]:
+    """The weeks from the first one with any figure shown (older ones say nothing)."""
     for index, week in enumerate(weeks):
-        if week.checkins.people or week.exercises.people:
+        if any(shown_count(value) is not None for value in (week.active, week.checked_in, week.exercised)):
             return weeks[index:]
     return ()

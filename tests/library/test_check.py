@@ -124,15 +124,33 @@ def test_a_lock_screen_line_must_not_name_anything_sensitive(library: Path) -> N
     edit(library / "en/followups.yaml", "One week already 🌿", "One week since the workshop 🌿")
     edit(library / "es/ui/notify.yaml", "Un mensaje de tu grupo 📬", "Un mensaje sobre drogas 📬")
     assert problems(library) == [
-        "content/en/followups.yaml: steps.day-7: the first line shows on a lock screen and must not name "
-        "'workshop'; move it to a later line",
-        "content/es/ui/notify.yaml: notify.broadcast_header: the first line shows on a lock screen and must not "
-        "name 'drogas'; move it to a later line",
+        "content/en/followups.yaml: steps.day-7: the first 2 lines show on a lock screen and must not name "
+        "'workshop'; move it further down",
+        "content/es/ui/notify.yaml: notify.broadcast_header: the first 2 lines show on a lock screen and must not "
+        "name 'drogas'; move it further down",
     ]
 
 
-def test_the_lock_screen_lint_reads_only_the_first_line(library: Path) -> None:
+def test_the_second_line_shows_on_a_lock_screen_too(library: Path) -> None:
+    """A notification preview shows two lines: the old lint read only the first one."""
     edit(library / "en/ui/notify.yaml", "One tap is enough", "One tap is enough, workshop friend")
+    edit(library / "fr/followups.yaml", "Regarde en arrière", "Regarde en arrière sur ta consommation")
+    assert problems(library) == [
+        "content/en/ui/notify.yaml: notify.reminder: the first 2 lines show on a lock screen and must not name "
+        "'workshop'; move it further down",
+        "content/fr/followups.yaml: steps.day-7: the first 2 lines show on a lock screen and must not name "
+        "'consommation'; move it further down",
+    ]
+
+
+def test_the_daily_nudge_is_linted_as_a_proactive_text(library: Path) -> None:
+    edit(library / "es/ui/remind.yaml", "Un registro rápido", "¿Sin drogas hoy? Un registro rápido")
+    assert any(p.startswith("content/es/ui/remind.yaml: remind.nudge: the first 2 lines show on a lock screen "
+                            "and must not name 'drogas'") for p in problems(library))
+
+
+def test_the_third_line_may_say_more(library: Path) -> None:
+    edit(library / "en/followups.yaml", "And maybe send a hello", "And maybe send a workshop hello")
     assert problems(library) == []
 
 

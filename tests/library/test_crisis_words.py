@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.crisis import Kind
 from bot.core.i18n import Library
 from tests.helpers import CONTENT
 
 LIBRARY = Library.load(CONTENT)
-OD, S = Kind.OVERDOSE, Kind.SUICIDE
+OD, S = "overdose", "suicide"  # the card each phrase must raise
 
-URGENT: dict[str, list[tuple[str, Kind]]] = {
+URGENT: dict[str, list[tuple[str, str]]] = {
     "en": [("he won't wake up", OD), ("she wont wake up!!", OD), ("my friend is unresponsive", OD),
            ("his lips are blue", OD), ("LIPS R BLUE", OD), ("he's not breathing", OD), ("she stopped breathing", OD),
            ("I think she's overdosing", OD), ("can't wake him up", OD), ("he is having a seizure after a line", OD),
@@ -88,15 +87,15 @@ def test_the_table_is_big_enough_in_every_language() -> None:
 
 @pytest.mark.parametrize(("code", "phrase", "kind"),
                          [(code, phrase, kind) for code, rows in URGENT.items() for phrase, kind in rows])
-def test_an_urgent_phrase_raises_its_card(code: str, phrase: str, kind: Kind) -> None:
+def test_an_urgent_phrase_raises_its_card(code: str, phrase: str, kind: str) -> None:
+    assert LIBRARY.signals_crisis(phrase), (code, phrase)
     found = LIBRARY.crisis_signal(phrase)
     assert found is not None and kind in found.kinds, (code, phrase)
 
 
 @pytest.mark.parametrize(("code", "phrase"), [(code, phrase) for code, rows in CALM.items() for phrase in rows])
 def test_an_idiom_or_a_passing_mention_raises_no_card(code: str, phrase: str) -> None:
-    found = LIBRARY.crisis_signal(phrase)
-    assert found is None or not found.urgent, (code, phrase, found)
+    assert not LIBRARY.signals_crisis(phrase), (code, phrase)
 
 
 @pytest.mark.parametrize(("code", "phrase"), [(code, phrase) for code, rows in TOPIC.items() for phrase in rows])

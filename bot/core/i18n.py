@@ -57,6 +57,10 @@ class Library:
         found = (self.exercise(language, e.id) for e in self.base.in_stage(stage))
         return [e for e in found if e is not None]
 
+    def core_exercises(self, language: str) -> list[Exercise]:
+        """The anti-stigma core, in journey order: what every new graduate is offered first."""
+        return [e for stage in STAGE_ORDER for e in self.exercises_in(language, stage) if e.core]
+
     def all_exercise_ids(self) -> list[str]:
         return [e.id for stage in STAGE_ORDER for e in self.base.in_stage(stage)]
 

@@ -217,9 +217,9 @@ def _stages(pack: LanguagePack) -> Iterator[Problem]:
 
 
 def _same_shape(file: str, base: Exercise, other: Exercise) -> Iterator[Problem]:
-    if (base.stage, base.order, base.lilo_step, base.minutes) != (other.stage, other.order, other.lilo_step,
-                                                                   other.minutes):
-        yield Problem(file, "stage, order, lilo_step or minutes differ from English")
+    if (base.stage, base.order, base.lilo_step, base.minutes, base.core) != (
+            other.stage, other.order, other.lilo_step, other.minutes, other.core):
+        yield Problem(file, "stage, order, lilo_step, minutes or core differ from English")
     if len(base.steps) != len(other.steps):
         yield Problem(file, f"{len(other.steps)} steps where English has {len(base.steps)}")
         return

@@ -56,6 +56,8 @@ class Exercise(Strict):
     order: int = Field(ge=1, le=99)
     lilo_step: LiloStep
     minutes: int = Field(ge=2, le=5)
+    # The anti-stigma core (whose voice, my words, what we carry, spot the word): suggested first to everyone.
+    core: bool = False
     title: str = Field(min_length=1, max_length=ROW_TITLE_MAX)
     summary: str = Field(min_length=1, max_length=ROW_DESCRIPTION_MAX)
     steps: tuple[Step, ...] = Field(min_length=3, max_length=6)

@@ -160,7 +160,7 @@ def test_an_exercise_with_a_different_shape_is_reported(library: Path) -> None:
     edit(library / "es/exercises/reconnect.yaml", '    choices: ["Hoy", "Esta semana", "Todavía no"]\n', "")
     assert problems(library) == [
         "content/es/exercises/reconnect.yaml: steps.4: question kind or number of choices differs from English",
-        "content/fr/exercises/reconnect.yaml: stage, order, lilo_step or minutes differ from English",
+        "content/fr/exercises/reconnect.yaml: stage, order, lilo_step, minutes or core differ from English",
     ]
 
 

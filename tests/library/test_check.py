@@ -216,3 +216,19 @@ def test_the_command_exits_1_with_one_line_per_problem(library: Path, tmp_path: 
 def test_the_command_passes_on_the_real_library(tmp_path: Path) -> None:
     result = run_cli("content", "check", content=CONTENT, tmp_path=tmp_path)
     assert (result.returncode, result.stdout.strip()) == (0, "content OK")
+
+
+def test_the_extended_stigma_lists_are_enforced(library: Path) -> None:
+    edit(library / "fr/ui/menu.yaml", 'title: "', 'title: "Les crackeux et les accros : ')
+    edit(library / "es/exercises/reconnect.yaml", 'title: "Volver a escribir"', 'title: "Un piedrero escribe"')
+    found = problems(library)
+    assert any("fr/ui/menu.yaml: menu.title: stigmatising word 'crackeux'" in p for p in found)
+    assert any("fr/ui/menu.yaml: menu.title: stigmatising word 'accros'" in p for p in found)
+    assert any("es/exercises/reconnect.yaml: title: stigmatising word 'piedrero'" in p for p in found)
+
+
+def test_advocacy_phrases_are_not_blocked_but_the_label_still_is(library: Path) -> None:
+    edit(library / "en/ui/menu.yaml", 'title: "', 'title: "We document police abuse and abuse of power. ')
+    assert problems(library) == []
+    edit(library / "en/ui/menu.yaml", "We document police abuse", "We document drug abuse")
+    assert any("menu.title: stigmatising word 'drug abuse'" in p for p in problems(library))

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from bot.app import Services
+from pathlib import Path
+
+import pytest
+
+from bot.app import Services, build_services
+from bot.config import load_settings
+from bot.core.clock import FakeClock
 from bot.core.i18n import Library
-from tests.helpers import CONTENT, Chat
+from bot.errors import ConfigError
+from tests.helpers import CONTENT, TEST_KEY, Chat
 from tests.peers import Post, ask_for_peer, group, volunteer
 
 OVERDOSE_CARD = "If someone may be overdosing"
@@ -116,3 +123,17 @@ async def test_help_shows_both_cards_and_a_way_to_find_a_helpline(chat: Chat) ->
     assert "findahelpline.com" in chat.text
     assert "keep giving them until the person breathes on their own" in chat.text
     assert chat.text.index("breathes on their own") < chat.text.index("recovery position")
+
+
+async def test_the_emergency_number_setting_reaches_the_cards(tmp_path: Path, clock: FakeClock) -> None:
+    settings = load_settings(_env_file=None, database_path=tmp_path / "c.db", data_key=TEST_KEY, content_dir=CONTENT,
+                             emergency_number=" 999 or 112 ")
+    services = await build_services(settings, clock)
+    try:
+        chat = Chat(services.engine)
+        await chat.send("she won't wake up")
+        assert "Call 999 or 112. Saying" in chat.text and "your local emergency number" not in chat.text
+    finally:
+        await services.close()
+    with pytest.raises(ConfigError, match="EMERGENCY_NUMBER"):
+        load_settings(_env_file=None, emergency_number="call {someone}")

@@ -16,6 +16,7 @@ from bot.core.features.help import urgent_card
 from bot.core.flood import FloodGuard, Verdict
 from bot.core.i18n import Library
 from bot.core.messages import Address, Choice, Incoming, Reply
+from bot.core.timing import local_now
 from bot.errors import BadInput, StaleChoice
 from bot.storage.contacts import ContactStatus
 from bot.storage.conversations import Conversation
@@ -93,7 +94,11 @@ class Engine:
         if turn.contact is None:
             return [Reply(card, turn.menu_choices())]  # before consent nothing is stored: no flow to keep
         turn.crisis = signal.kinds
-        flow = await self._route(turn, incoming, text)
+        try:
+            flow = await self._route(turn, incoming, text)
+        except Exception:  # whatever breaks in the flow, the card still goes out
+            log.exception("unhandled error after a help card on a %s update", incoming.sender.channel)
+            flow = [Reply(turn.t("errors.internal"))]
         return [Reply(card, () if flow else turn.menu_choices()), *flow]
 
     async def _route(self, turn: Turn, incoming: Incoming, text: str) -> list[Reply]:
@@ -187,7 +192,7 @@ class Engine:
         """
         if turn.contact is None or not replies or not replies[-1].text:
             return replies
-        today = self.clock.now().date()
+        today = local_now(self.clock.now(), turn.contact.timezone).date()
         if self._hinted.get(turn.contact.id) == today:
             return replies
         if len(self._hinted) >= HINTS_REMEMBERED:

@@ -9,6 +9,7 @@ import pytest
 from bot.app import Services, build_services
 from bot.config import load_settings
 from bot.core.clock import FakeClock
+from bot.core.features.reflect import Reflect
 from bot.core.i18n import Library
 from bot.errors import ConfigError
 from tests.helpers import CONTENT, TEST_KEY, Chat
@@ -137,3 +138,18 @@ async def test_the_emergency_number_setting_reaches_the_cards(tmp_path: Path, cl
         await services.close()
     with pytest.raises(ConfigError, match="EMERGENCY_NUMBER"):
         load_settings(_env_file=None, emergency_number="call {someone}")
+
+
+async def test_the_card_goes_out_even_when_the_flow_behind_it_breaks(services: Services, chat: Chat,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    await chat.consent()
+    await chat.open_exercise("Self", "As you would a friend")
+    await chat.press("Next")
+
+    async def broken(*_: object) -> list[object]:
+        raise RuntimeError("a bug somewhere in the flow")
+
+    monkeypatch.setattr(Reflect, "on_text", broken)
+    replies = await chat.send("I want to end it all")
+    assert SUICIDE_CARD in replies[0].text
+    assert "something went wrong on our side" in replies[-1].text

@@ -235,10 +235,11 @@ class SupportMessages:
                 return (await self._matched(int(payload["request"]), language),)
             case "relay":  # words sent while the relay was open still arrive after a plain /end
                 await self._open(int(payload["request"]), RequestStatus.RELAY, RequestStatus.ENDED)
-                if payload.get("urgent"):
-                    return (Reply(self.library.text(
+                if payload.get("urgent"):  # the writer may be in danger: how to respond, and where help is
+                    note = self.library.text(
                         language, "support.notify_relay_urgent", text=str(payload["text"]),
-                        emergency=self.library.emergency_number or self.library.help(language).emergency_unset)),)
+                        emergency=self.library.emergency_number or self.library.help(language).emergency_unset)
+                    return (Reply(f"{note}\n\n{local_services(self.library, language)}"),)
                 return (Reply(self.library.text(language, "support.notify_relay", text=str(payload["text"]))),)
             case "say":
                 return (self._say(str(payload["key"]), language, bool(payload.get("services"))),)

@@ -70,6 +70,7 @@ async def test_an_urgent_relay_message_is_delivered_with_a_note_and_the_writer_i
     received = post.last(kito)
     assert received.startswith("New message 💬\nhonestly I want to kill myself")
     assert "may be in danger" in received and "your local emergency number" in received
+    assert "findahelpline.com" in received, "where help is, even with no local services configured"
     await rumi.send("thanks for listening")  # ordinary words after it go on as before
     await post.deliver()
     assert post.last(kito) == "New message 💬\nthanks for listening"

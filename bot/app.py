@@ -65,7 +65,7 @@ class Services:
 
 async def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     """Load content first (cheap to fail), then open and migrate the database."""
-    library = Library.load(settings.content_dir)
+    library = Library.load(settings.content_dir, settings.emergency_number)
     store = await Store.open(settings.database_path, settings.secret())
     clock = clock or SystemClock()
     engine = Engine(store, library, clock, all_features(), settings.default_language, settings.default_timezone)

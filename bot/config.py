@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     content_dir: Path = Path("content")
     default_language: str = "en"
     default_timezone: str = "UTC"
+    # The local emergency number the help cards show as typed (e.g. "112", "999 or 112"); unset: "your local
+    # emergency number". Never guessed by the project.
+    emergency_number: str | None = None
 
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str | None = None
@@ -73,6 +76,16 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"not a known time zone: {value!r}") from exc
+        return value
+
+    @field_validator("emergency_number")
+    @classmethod
+    def _emergency_number(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if len(value) > 40 or not any(char.isdigit() for char in value) or set(value) & set("{}<>"):
+            raise ValueError(f"must be a phone number as people dial it (e.g. 112), got {value!r}")
         return value
 
     @field_validator("default_language")

@@ -7,13 +7,17 @@ import logging
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 
 from bot.core.clock import Clock
+from bot.core.crisis import Signal
 from bot.core.features.base import Feature, Turn
+from bot.core.features.help import urgent_card
 from bot.core.flood import FloodGuard, Verdict
 from bot.core.i18n import Library
 from bot.core.messages import Address, Choice, Incoming, Reply
+from bot.core.timing import local_now
 from bot.errors import BadInput, StaleChoice
 from bot.storage.contacts import ContactStatus
 from bot.storage.conversations import Conversation
@@ -33,6 +37,7 @@ ALWAYS_WORDS = frozenset({"stop", "hide"})
 OPEN_PREFIXES = frozenset({"start", "help", "menu"})
 # Commands whose code, sent as someone's very first message, waits through onboarding and is used after "I agree".
 CARRIED_THROUGH_CONSENT = frozenset({"join", "facilitator", "buddy"})
+HINTS_REMEMBERED = 10_000  # past this, yesterday's entries are dropped from the once-a-day hint memory
 
 
 class Engine:
@@ -53,6 +58,7 @@ class Engine:
         self.observe: Callable[[str, str, float], None] | None = None
         # Channels that can delete a chat's recent messages (/hide); each adds itself when it starts.
         self.deleting_channels: set[str] = set()
+        self._hinted: dict[int, date] = {}  # contact id -> the day they last saw the one-line /help hint
 
     def has_command(self, command: str) -> bool:
         return command in self.by_command
@@ -77,7 +83,8 @@ class Engine:
 
     async def _answer(self, incoming: Incoming) -> list[Reply]:
         text = incoming.text[:MAX_TEXT_CHARS]
-        crisis = bool(text) and self.library.signals_crisis(text)
+        signal = self.library.crisis_signal(text) if text else None
+        crisis = signal is not None and signal.urgent
         if not (crisis or self._stops(incoming, text)):
             verdict = self.flood.check(incoming.sender, self.clock.now())
             if verdict is Verdict.DROP:
@@ -89,7 +96,7 @@ class Engine:
             lock = self._locks[incoming.sender] = asyncio.Lock()
         async with lock:
             try:
-                return await self._handle(incoming, text, crisis)
+                return await self._handle(incoming, text, signal)
             except Exception:
                 log.exception("unhandled error while answering a %s update", incoming.sender.channel)
                 return [Reply(self.library.text(self._hint(incoming), "errors.internal"))]
@@ -102,11 +109,26 @@ class Engine:
         hint = incoming.language_hint
         return hint if hint and self.library.supports(hint) else self.default_language
 
-    async def _handle(self, incoming: Incoming, text: str, crisis: bool) -> list[Reply]:
+    async def _handle(self, incoming: Incoming, text: str, signal: Signal | None) -> list[Reply]:
         turn = await self._turn(incoming)
+        if signal is None or self._addressed_to_others(turn):
+            return await self._route(turn, incoming, text)
+        if not signal.urgent:
+            return self._topic_hint(turn, await self._route(turn, incoming, text))
+        # Urgent: the right card at once, and the conversation goes on where it was (answer kept, relay sent).
+        card = urgent_card(self.library, turn.language, signal.kinds)
+        if turn.contact is None:
+            return [Reply(card, turn.menu_choices())]  # before consent nothing is stored: no flow to keep
+        turn.crisis = signal.kinds
         try:
-            if crisis:
-                return await self._crisis(turn, text)
+            flow = await self._route(turn, incoming, text)
+        except Exception:  # whatever breaks in the flow, the card still goes out
+            log.exception("unhandled error after a help card on a %s update", incoming.sender.channel)
+            flow = [Reply(turn.t("errors.internal"))]
+        return [Reply(card, () if flow else turn.menu_choices()), *flow]
+
+    async def _route(self, turn: Turn, incoming: Incoming, text: str) -> list[Reply]:
+        try:
             command, args = self._command_of(turn, incoming, text)
             if command is not None:
                 return await self.run_command(turn, command, args)
@@ -204,16 +226,32 @@ class Engine:
             replies = await feature.on_free_text(turn, text)
             if replies is not None:
                 return replies
+        if turn.crisis:
+            return []  # the card already answered; "I didn't catch that" under it would be unkind
         return [Reply(turn.t("errors.not_understood"), turn.menu_choices())]
 
-    async def _crisis(self, turn: Turn, text: str) -> list[Reply]:
-        """The help card at once; the text itself goes on only where it is addressed to others (a broadcast)."""
-        replies = await self.by_command["help"].on_command(turn, "help", "urgent")
+    def _addressed_to_others(self, turn: Turn) -> bool:
+        """A facilitator's broadcast draft names overdoses for others: never a personal crisis."""
         owner = self.features.get(turn.conversation.feature or "")
         state = turn.conversation.state
-        if owner is not None and state is not None and owner.passes_crisis_text(state):
-            replies += await owner.on_text(turn, text)
-        return replies
+        return owner is not None and state is not None and owner.passes_crisis_text(state)
+
+    def _topic_hint(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
+        """Drugs mentioned in passing: no card, one line under the normal answer, once a day per person.
+
+        Kept in memory only, on purpose: a row saying "this person talked about overdoses today" is the kind
+        of record a seized phone or database must not hold. A restart at worst shows the line once more.
+        """
+        if turn.contact is None or not replies or not replies[-1].text:
+            return replies
+        today = local_now(self.clock.now(), turn.contact.timezone).date()
+        if self._hinted.get(turn.contact.id) == today:
+            return replies
+        if len(self._hinted) >= HINTS_REMEMBERED:
+            self._hinted = {who: day for who, day in self._hinted.items() if day == today}
+        self._hinted[turn.contact.id] = today
+        last = replies[-1]
+        return [*replies[:-1], replace(last, text=f"{last.text}\n\n{turn.t('help.topic_hint')}")]
 
     def menu_choices(self, turn: Turn) -> tuple[Choice, ...]:
         if turn.contact is None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import re
 from functools import cached_property
 from pathlib import Path
 
+from bot.core.crisis import CrisisWords, Signal
 from bot.library.loader import BASE_LANGUAGE, LanguagePack, load_packs
 from bot.library.schema import STAGE_ORDER, CheckIn, Exercise, Help, Stage
 
@@ -16,13 +16,15 @@ log = logging.getLogger(__name__)
 class Library:
     """The loaded content library; every lookup takes a language and falls back to English."""
 
-    def __init__(self, packs: dict[str, LanguagePack]) -> None:
+    def __init__(self, packs: dict[str, LanguagePack], emergency_number: str | None = None) -> None:
         self.packs = packs
         self.base = packs[BASE_LANGUAGE]
+        # The deployment's EMERGENCY_NUMBER, shown as typed; None means "your local emergency number".
+        self.emergency_number = (emergency_number or "").strip() or None
 
     @classmethod
-    def load(cls, root: Path) -> Library:
-        return cls(load_packs(root))
+    def load(cls, root: Path, emergency_number: str | None = None) -> Library:
+        return cls(load_packs(root), emergency_number)
 
     @property
     def languages(self) -> list[tuple[str, str]]:
@@ -55,6 +57,10 @@ class Library:
         found = (self.exercise(language, e.id) for e in self.base.in_stage(stage))
         return [e for e in found if e is not None]
 
+    def core_exercises(self, language: str) -> list[Exercise]:
+        """The anti-stigma core, in journey order: what every new graduate is offered first."""
+        return [e for stage in STAGE_ORDER for e in self.exercises_in(language, stage) if e.core]
+
     def all_exercise_ids(self) -> list[str]:
         return [e.id for stage in STAGE_ORDER for e in self.base.in_stage(stage)]
 
@@ -64,15 +70,26 @@ class Library:
     def help(self, language: str) -> Help:
         return self.pack(language).help
 
+    def help_text(self, language: str, part: str) -> str:
+        """A help card part ("card", "overdose", "suicide", "find_help") with the emergency number filled in."""
+        card = self.help(language)
+        template: str = getattr(card, part)
+        return template.replace("{emergency}", self.emergency_number or card.emergency_unset)
+
     @cached_property
-    def _crisis(self) -> re.Pattern[str]:
-        phrases = sorted({p.lower() for pack in self.packs.values() for p in pack.words.crisis}, key=len,
-                         reverse=True)
-        return re.compile("|".join(rf"(?<!\w){re.escape(p)}(?!\w)" for p in phrases), re.IGNORECASE)
+    def _crisis(self) -> CrisisWords:
+        lists = [pack.words.crisis for pack in self.packs.values()]
+        return CrisisWords((p for c in lists for p in c.overdose), (p for c in lists for p in c.suicide),
+                           (p for c in lists for p in c.topic), (p for c in lists for p in c.not_crisis))
+
+    def crisis_signal(self, text: str) -> Signal | None:
+        """Urgent crisis kinds or a passing topic in free text, in any language (people switch languages)."""
+        return self._crisis.signal(text)
 
     def signals_crisis(self, text: str) -> bool:
-        """True when free text holds a crisis phrase of any language (people switch languages)."""
-        return bool(text) and bool(self._crisis.pattern) and self._crisis.search(text) is not None
+        """True when free text holds an urgent crisis phrase of any language: the card goes out at once."""
+        found = self._crisis.signal(text)
+        return found is not None and found.urgent
 
     @cached_property
     def _command_words(self) -> dict[str, str]:

@@ -18,6 +18,8 @@ LIST_ROWS_MAX = 10  # WhatsApp list message: a stage's exercises and the languag
 COHORT_CODE_MAX = 32  # the longest `/start CODE` that onboarding carries inside its choice keys
 PROACTIVE_UI_FILE = "notify"  # every string in ui/notify.yaml is a proactive message
 PROACTIVE_KEY_PREFIX = "notify_"  # …and so is any ui key named notify_… in another file
+PROACTIVE_KEYS = frozenset({"remind.nudge"})  # …and these, sent unasked under other names
+LOCK_SCREEN_LINES = 2  # a lock screen or notification preview shows the first two lines
 LABEL_UI_FILES = ("stages",)  # ui strings shown as choice labels although their keys do not start with btn_
 
 
@@ -69,7 +71,7 @@ def pack_texts(pack: LanguagePack) -> Iterator[Text]:
             where = f"moods.{mood.value}.{part}"
             yield Text(file, where, f"checkin:{where}", getattr(mood, part))
     file = pack.files["help"]
-    for name in ("card", "overdose", "services_title", "no_services"):
+    for name in ("card", "overdose", "suicide", "emergency_unset", "services_title", "no_services", "find_help"):
         yield Text(file, name, f"help:{name}", getattr(pack.help, name))
     for number, service in enumerate(pack.help.services, 1):
         for part in ("name", "contact", "note"):
@@ -149,11 +151,16 @@ def _own_and_base(pack: LanguagePack, base: LanguagePack | None) -> list[Languag
 
 
 def _stigma(pack: LanguagePack, base: LanguagePack | None) -> Iterator[Problem]:
-    words = [word for source in _own_and_base(pack, base) for word in source.words.stigma]
+    sources = _own_and_base(pack, base)
+    words = [word for source in sources for word in source.words.stigma]
     patterns = [(_word_pattern(w.word), w) for w in words]
+    allowed = [_word_pattern(phrase) for source in sources for phrase in source.words.allowed]
     for text in pack_texts(pack):
+        checked = text.text
+        for pattern in allowed:  # advocacy phrases such as "police abuse" name what others do, not people
+            checked = pattern.sub(" ", checked)
         for pattern, word in patterns:
-            if pattern.search(text.text):
+            if pattern.search(checked):
                 yield text.problem(f"stigmatising word {word.word!r}; say {word.instead!r} instead")
 
 
@@ -162,19 +169,26 @@ def proactive_texts(pack: LanguagePack) -> Iterator[Text]:
     for text in pack_texts(pack):
         name = text.where.rsplit(".", 1)[-1]
         if text.key.startswith("followups:") or (text.key.startswith("ui:") and (
-                text.where.startswith(f"{PROACTIVE_UI_FILE}.") or name.startswith(PROACTIVE_KEY_PREFIX))):
+                text.where.startswith(f"{PROACTIVE_UI_FILE}.") or name.startswith(PROACTIVE_KEY_PREFIX)
+                or text.where in PROACTIVE_KEYS)):
             yield text
+
+
+def lock_screen(text: str) -> str:
+    """What a lock screen shows of a message: its first non-empty lines."""
+    lines = [line for line in text.strip().split("\n") if line.strip()]
+    return "\n".join(lines[:LOCK_SCREEN_LINES])
 
 
 def _discreet(pack: LanguagePack, base: LanguagePack | None) -> Iterator[Problem]:
     words = [word for source in _own_and_base(pack, base) for word in source.words.discreet]
     patterns = [(_word_pattern(word), word) for word in words]
     for text in proactive_texts(pack):
-        first_line = text.text.strip().split("\n", 1)[0]
+        shown = lock_screen(text.text)
         for pattern, word in patterns:
-            if pattern.search(first_line):
-                yield text.problem(f"the first line shows on a lock screen and must not name {word!r}; "
-                                   "move it to a later line")
+            if pattern.search(shown):
+                yield text.problem(f"the first {LOCK_SCREEN_LINES} lines show on a lock screen and must not name "
+                                   f"{word!r}; move it further down")
 
 
 def _references(pack: LanguagePack) -> Iterator[Problem]:
@@ -187,8 +201,9 @@ def _references(pack: LanguagePack) -> Iterator[Problem]:
         seen.add(step.id)
         if step.exercise is not None and step.exercise not in pack.exercises:
             yield Problem(pack.files["followups"], f"{step.id}: exercise {step.exercise!r} does not exist")
-    if not pack.words.crisis:
-        yield Problem(pack.files["words"], "crisis: list at least one phrase")
+    for tier in ("overdose", "suicide", "topic"):
+        if not getattr(pack.words.crisis, tier):
+            yield Problem(pack.files["words"], f"crisis.{tier}: list at least one phrase")
 
 
 def _stages(pack: LanguagePack) -> Iterator[Problem]:
@@ -202,9 +217,9 @@ def _stages(pack: LanguagePack) -> Iterator[Problem]:
 
 
 def _same_shape(file: str, base: Exercise, other: Exercise) -> Iterator[Problem]:
-    if (base.stage, base.order, base.lilo_step, base.minutes) != (other.stage, other.order, other.lilo_step,
-                                                                   other.minutes):
-        yield Problem(file, "stage, order, lilo_step or minutes differ from English")
+    if (base.stage, base.order, base.lilo_step, base.minutes, base.core) != (
+            other.stage, other.order, other.lilo_step, other.minutes, other.core):
+        yield Problem(file, "stage, order, lilo_step, minutes or core differ from English")
     if len(base.steps) != len(other.steps):
         yield Problem(file, f"{len(other.steps)} steps where English has {len(base.steps)}")
         return

@@ -56,6 +56,8 @@ class Exercise(Strict):
     order: int = Field(ge=1, le=99)
     lilo_step: LiloStep
     minutes: int = Field(ge=2, le=5)
+    # The anti-stigma core (whose voice, my words, what we carry, spot the word): suggested first to everyone.
+    core: bool = False
     title: str = Field(min_length=1, max_length=ROW_TITLE_MAX)
     summary: str = Field(min_length=1, max_length=ROW_DESCRIPTION_MAX)
     steps: tuple[Step, ...] = Field(min_length=3, max_length=6)
@@ -95,10 +97,18 @@ class Service(Strict):
 
 
 class Help(Strict):
+    """The help cards; `{emergency}` is the deployment's EMERGENCY_NUMBER, or `emergency_unset` without one."""
+
     card: str = Field(min_length=1, max_length=TEXT_MAX)
+    # Someone may be overdosing (opioids and stimulants).
     overdose: str = Field(min_length=1, max_length=TEXT_MAX)
+    # Suicidal feelings or self-harm.
+    suicide: str = Field(min_length=1, max_length=TEXT_MAX)
+    emergency_unset: str = Field(min_length=1, max_length=200)
     services_title: str = Field(min_length=1)
     no_services: str = Field(min_length=1)
+    # How to find a human helpline when the deployment lists none (a directory, never an invented number).
+    find_help: str = Field(min_length=1, max_length=TEXT_MAX)
     # Filled in by a deployment; never invented by the project.
     services: tuple[Service, ...] = ()
 
@@ -120,13 +130,28 @@ class StigmaWord(Strict):
     instead: str = Field(min_length=1)
 
 
+class Crisis(Strict):
+    """Crisis phrases in two tiers, matched on normalised text (case, accents, repeated letters don't matter)."""
+
+    # Urgent: someone may be overdosing right now -> the overdose card at once.
+    overdose: tuple[str, ...] = ()
+    # Urgent: wanting to die, to end it, to self-harm now -> the suicidal-feelings card at once.
+    suicide: tuple[str, ...] = ()
+    # Drugs, overdose or withdrawal mentioned in passing: no card, at most a one-line "/help is there" a day.
+    topic: tuple[str, ...] = ()
+    # Idioms that look like a crisis and are not ("my mum will kill me"): never raise a card.
+    not_crisis: tuple[str, ...] = ()
+
+
 class Words(Strict):
     """Per-language word lists that translators extend: stigma lint, lock-screen lint, crisis phrases, commands."""
 
     stigma: tuple[StigmaWord, ...] = ()
-    # Never in the first line of a proactive message: what a lock screen shows must name nothing sensitive.
+    # Never in the first TWO lines of a proactive message: what a lock screen shows must name nothing sensitive.
     discreet: tuple[str, ...] = ()
-    crisis: tuple[str, ...] = ()
+    # Phrases that are fine although they contain a stigma word ("police abuse", "abuse of power").
+    allowed: tuple[str, ...] = ()
+    crisis: Crisis = Field(default_factory=Crisis)
     commands: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 

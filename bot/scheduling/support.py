@@ -166,11 +166,16 @@ def relay_ref(request_id: int) -> str:
     return f"relay:{request_id}"
 
 
-async def relay(store: Store, link: Link, text: str, now: datetime) -> None:
-    """Pass words on to the other side of a relay, with no name, number or address attached."""
+async def relay(store: Store, link: Link, text: str, now: datetime, *, urgent: bool = False) -> None:
+    """Pass words on to the other side of a relay, with no name, number or address attached.
+
+    Urgent words (the writer may be in danger) go with a short note on how to respond and where help is."""
     assert link.other_id is not None
     await store.support.touch(link.request.id, now)
-    await send(store, link.other_id, {"m": "relay", "request": link.request.id, "text": text},
+    message: dict[str, Any] = {"m": "relay", "request": link.request.id, "text": text}
+    if urgent:
+        message["urgent"] = True
+    await send(store, link.other_id, message,
                f"support:relay:{link.request.id}:{secrets.token_hex(8)}", now, ref=relay_ref(link.request.id))
 
 
@@ -242,6 +247,11 @@ class SupportMessages:
                 return (await self._matched(int(payload["request"]), language),)
             case "relay":  # words sent while the relay was open still arrive after a plain /end
                 await self._open(int(payload["request"]), RequestStatus.RELAY, RequestStatus.ENDED)
+                if payload.get("urgent"):  # the writer may be in danger: how to respond, and where help is
+                    note = self.library.text(
+                        language, "support.notify_relay_urgent", text=str(payload["text"]),
+                        emergency=self.library.emergency_number or self.library.help(language).emergency_unset)
+                    return (Reply(f"{note}\n\n{local_services(self.library, language)}"),)
                 return (Reply(self.library.text(language, "support.notify_relay", text=str(payload["text"]))),)
             case "say":
                 return (self._say(str(payload["key"]), language, bool(payload.get("services"))),)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.app import Services
 from bot.core.clock import FakeClock
 from tests.broadcasting import copies, crowd, report, scheduled, write
-from tests.helpers import Chat, rows
+from tests.helpers import rows
 from tests.outbox import FakeSender, dispatcher, facilitator, member, new_cohort
 
 HEADER = "A message from your group 📬"
@@ -205,21 +205,13 @@ async def test_people_in_their_quiet_hours_get_it_in_the_morning(services: Servi
     assert await report(services) == 1
 
 
-async def test_a_draft_naming_overdose_day_shows_the_help_card_and_keeps_the_draft(services: Services) -> None:
+async def test_a_draft_naming_overdose_is_not_a_personal_crisis_and_is_kept(services: Services) -> None:
     fay = await facilitator(services)
     await new_cohort(fay)
-    await write(fay, "International Overdose Awareness Day is on 31 August: join us")
+    await write(fay, "International Overdose Awareness Day is on 31 August: join us. Not breathing? Call for help.")
     texts = [reply.text for reply in fay.replies]
-    assert any("emergency" in text for text in texts), "the help card comes first, as everywhere"
-    assert f"{HEADER}\n\nInternational Overdose Awareness Day is on 31 August: join us" in texts
+    assert not any("If someone may be overdosing" in text for text in texts), "a draft is for others: no card"
+    assert not any("/help is there" in text for text in texts)
+    assert f"{HEADER}\n\nInternational Overdose Awareness Day is on 31 August: join us. Not breathing? Call for help." \
+        in texts
     assert any("Send now" in c.label for c in fay.choices)
-
-
-async def test_crisis_words_in_a_reflection_answer_are_not_kept(services: Services) -> None:
-    chat = Chat(services.engine)
-    await chat.consent(keep_notes=True)
-    await chat.open_exercise("Self", "As you would a friend")
-    await chat.press("Next")
-    await chat.send("some days I want to die")
-    assert "emergency" in chat.text
-    assert rows(services.settings.database_path, "SELECT COUNT(*) FROM completions") == [(0,)]

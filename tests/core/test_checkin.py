@@ -51,3 +51,24 @@ async def test_stale_mood_button_changes_nothing(services: Services, chat: Chat)
     await chat.press_key("checkin:mood:1")
     assert "no longer works" in chat.text
     assert rows(services.settings.database_path, "SELECT mood FROM checkins") == [(4,)]
+
+
+async def test_a_single_low_check_in_opens_doors_not_only_skip(chat: Chat) -> None:
+    await chat.consent(keep_notes=True)
+    await chat.send("/checkin")
+    await chat.press("Low")
+    keys = [c.key for c in chat.choices]
+    assert "checkin:skip" in keys
+    assert "menu:support" in keys and "help:card" in keys and "reflect:go:here-and-now" in keys
+    await chat.press("Talk to a peer")
+    assert "You don't have to carry this alone" in chat.text
+
+
+async def test_a_single_very_low_check_in_without_notes_offers_grounding_a_peer_and_help(chat: Chat) -> None:
+    await chat.consent()
+    await chat.send("/checkin")
+    await chat.press("Very low")
+    keys = [c.key for c in chat.choices]
+    assert keys[:3] == ["reflect:go:here-and-now", "menu:support", "help:card"]
+    await chat.press("Ground myself")
+    assert "1/" in chat.text  # the grounding exercise has begun

@@ -3,6 +3,7 @@ from __future__ import annotations
 from bot.app import Services, build_services
 from bot.core.clock import FakeClock
 from tests.helpers import Chat, rows
+from tests.peers import Person
 
 
 async def test_reflection_runs_step_by_step_and_lands_on_the_journey(services: Services, chat: Chat) -> None:
@@ -15,9 +16,34 @@ async def test_reflection_runs_step_by_step_and_lands_on_the_journey(services: S
         labels = [c.label for c in chat.choices]
         await chat.press("Next" if any("Next" in x for x in labels) else labels[0])
     completions = rows(services.settings.database_path, "SELECT exercise_id, answers FROM completions")
-    assert completions == [("here-and-now", None)]
+    assert completions == [("whose-voice", None)]
     await chat.send("/journey")
     assert "Self: 1 of" in chat.text
+
+
+async def test_a_new_graduate_is_led_through_the_anti_stigma_core_first(services: Services) -> None:
+    chat = Person(services, "new-graduate")  # takes a few seconds per message, as people do: no flood guard
+    await chat.consent()
+    met = []
+    for _ in range(5):
+        await chat.send("/reflect")
+        start = next(c for c in chat.choices if c.key.startswith("reflect:go:"))
+        met.append(start.key.rsplit(":", 1)[1])
+        await chat.press("Start")
+        for _step in range(8):
+            if "Done ✓" in chat.text:
+                break
+            labels = [c.label for c in chat.choices]
+            await chat.press("Next" if any("Next" in x for x in labels) else labels[0])
+    assert met[:4] == ["whose-voice", "my-words", "what-we-carry", "spot-the-word"]
+    assert met[4] == "more-than-one", "then the path of the current stage, where it stands"
+
+
+async def test_the_journey_says_what_completes_a_stage(chat: Chat) -> None:
+    await chat.consent()
+    await chat.send("/journey")
+    assert "A stage is walked once you have done 2 of its exercises" in chat.text
+    assert "“Whose voice is that?”" in chat.text and "“Spot the word”" in chat.text
 
 
 async def test_free_text_answers_are_kept_only_when_notes_are_on(services: Services, chat: Chat) -> None:

@@ -164,7 +164,7 @@ async def test_support_offers_services_and_urgent_help(services: Services) -> No
     await rumi.send("support")  # the typed word works too
     assert "You don't have to carry this alone" in rumi.text
     await rumi.press("Urgent help")
-    assert "You matter" in rumi.text and "If someone may be overdosing" in rumi.text
+    assert "You are not alone" in rumi.text and "If someone may be overdosing" in rumi.text
     await rumi.send("/support")
     await rumi.press("Local services")
     assert "Here is who can help near you" in rumi.text

@@ -124,15 +124,33 @@ def test_a_lock_screen_line_must_not_name_anything_sensitive(library: Path) -> N
     edit(library / "en/followups.yaml", "One week already 🌿", "One week since the workshop 🌿")
     edit(library / "es/ui/notify.yaml", "Un mensaje de tu grupo 📬", "Un mensaje sobre drogas 📬")
     assert problems(library) == [
-        "content/en/followups.yaml: steps.day-7: the first line shows on a lock screen and must not name "
-        "'workshop'; move it to a later line",
-        "content/es/ui/notify.yaml: notify.broadcast_header: the first line shows on a lock screen and must not "
-        "name 'drogas'; move it to a later line",
+        "content/en/followups.yaml: steps.day-7: the first 2 lines show on a lock screen and must not name "
+        "'workshop'; move it further down",
+        "content/es/ui/notify.yaml: notify.broadcast_header: the first 2 lines show on a lock screen and must not "
+        "name 'drogas'; move it further down",
     ]
 
 
-def test_the_lock_screen_lint_reads_only_the_first_line(library: Path) -> None:
+def test_the_second_line_shows_on_a_lock_screen_too(library: Path) -> None:
+    """A notification preview shows two lines: the old lint read only the first one."""
     edit(library / "en/ui/notify.yaml", "One tap is enough", "One tap is enough, workshop friend")
+    edit(library / "fr/followups.yaml", "Regarde en arrière", "Regarde en arrière sur ta consommation")
+    assert problems(library) == [
+        "content/en/ui/notify.yaml: notify.reminder: the first 2 lines show on a lock screen and must not name "
+        "'workshop'; move it further down",
+        "content/fr/followups.yaml: steps.day-7: the first 2 lines show on a lock screen and must not name "
+        "'consommation'; move it further down",
+    ]
+
+
+def test_the_daily_nudge_is_linted_as_a_proactive_text(library: Path) -> None:
+    edit(library / "es/ui/remind.yaml", "Un registro rápido", "¿Sin drogas hoy? Un registro rápido")
+    assert any(p.startswith("content/es/ui/remind.yaml: remind.nudge: the first 2 lines show on a lock screen "
+                            "and must not name 'drogas'") for p in problems(library))
+
+
+def test_the_third_line_may_say_more(library: Path) -> None:
+    edit(library / "en/followups.yaml", "And maybe send a hello", "And maybe send a workshop hello")
     assert problems(library) == []
 
 
@@ -142,7 +160,7 @@ def test_an_exercise_with_a_different_shape_is_reported(library: Path) -> None:
     edit(library / "es/exercises/reconnect.yaml", '    choices: ["Hoy", "Esta semana", "Todavía no"]\n', "")
     assert problems(library) == [
         "content/es/exercises/reconnect.yaml: steps.4: question kind or number of choices differs from English",
-        "content/fr/exercises/reconnect.yaml: stage, order, lilo_step or minutes differ from English",
+        "content/fr/exercises/reconnect.yaml: stage, order, lilo_step, minutes or core differ from English",
     ]
 
 
@@ -198,3 +216,19 @@ def test_the_command_exits_1_with_one_line_per_problem(library: Path, tmp_path: 
 def test_the_command_passes_on_the_real_library(tmp_path: Path) -> None:
     result = run_cli("content", "check", content=CONTENT, tmp_path=tmp_path)
     assert (result.returncode, result.stdout.strip()) == (0, "content OK")
+
+
+def test_the_extended_stigma_lists_are_enforced(library: Path) -> None:
+    edit(library / "fr/ui/menu.yaml", 'title: "', 'title: "Les crackeux et les accros : ')
+    edit(library / "es/exercises/reconnect.yaml", 'title: "Volver a escribir"', 'title: "Un piedrero escribe"')
+    found = problems(library)
+    assert any("fr/ui/menu.yaml: menu.title: stigmatising word 'crackeux'" in p for p in found)
+    assert any("fr/ui/menu.yaml: menu.title: stigmatising word 'accros'" in p for p in found)
+    assert any("es/exercises/reconnect.yaml: title: stigmatising word 'piedrero'" in p for p in found)
+
+
+def test_advocacy_phrases_are_not_blocked_but_the_label_still_is(library: Path) -> None:
+    edit(library / "en/ui/menu.yaml", 'title: "', 'title: "We document police abuse and abuse of power. ')
+    assert problems(library) == []
+    edit(library / "en/ui/menu.yaml", "We document police abuse", "We document drug abuse")
+    assert any("menu.title: stigmatising word 'drug abuse'" in p for p in problems(library))

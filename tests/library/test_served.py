@@ -74,8 +74,11 @@ async def test_typed_help_word_and_crisis_phrase_work_in_each_language(services:
     chat = Chat(services.engine, name=f"typer-{code}")
     await start_in(chat, services, code)
     words = services.engine.library.packs[code].words
-    card = services.engine.library.help(code)
+    library = services.engine.library
     replies = await chat.send(words.commands["help"][0])
-    assert card.card in replies[-1].text
-    replies = await chat.send(f"... {words.crisis[0]} ...")
-    assert replies[0].text == services.engine.library.text(code, "help.urgent")
+    for part in ("card", "overdose", "suicide"):
+        assert library.help_text(code, part) in replies[-1].text
+    replies = await chat.send(f"... {words.crisis.suicide[0]} ...")
+    assert replies[0].text.startswith(library.help_text(code, "suicide"))
+    replies = await chat.send(f"... {words.crisis.overdose[0]} ...")
+    assert replies[0].text.startswith(library.help_text(code, "overdose"))

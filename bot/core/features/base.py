@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from bot.core.crisis import Kind
 from bot.core.messages import Choice, Incoming, Reply
 from bot.errors import StaleChoice
 from bot.storage.contacts import Contact
@@ -27,6 +28,8 @@ class Turn:
     conversation: Conversation
     language: str
     replies: list[Reply] = field(default_factory=list)
+    # Urgent crisis kinds in this message (the card went out already); features keep the flow going with them.
+    crisis: frozenset[Kind] = frozenset()
 
     @property
     def store(self) -> Store:
@@ -95,7 +98,7 @@ class Feature:
         return False
 
     def passes_crisis_text(self, state: str) -> bool:
-        """True where text with a crisis word is still used after the help card (e.g. a broadcast draft)."""
+        """True where typed text is addressed to others, not about oneself (a broadcast draft): no card, no hint."""
         return False
 
     async def on_free_text(self, turn: Turn, text: str) -> list[Reply] | None:

@@ -35,9 +35,11 @@ class CheckIn(Feature):
                 if contact.keep_notes:
                     await turn.set_state(NOTE_STATE, {"id": checkin_id})
                     card = turn.library.checkin(turn.language)
-                    return [Reply(f"{reply}\n\n{card.note_prompt}", (
-                        Choice(key("checkin", "skip"), turn.t("checkin.btn_skip")),
-                    ))]
+                    skip = Choice(key("checkin", "skip"), turn.t("checkin.btn_skip"))
+                    if mood <= LOW:  # a low mood opens doors at once, not only "Skip"
+                        return [Reply(_joined(reply, turn.t("checkin.low_offer"), card.note_prompt),
+                                      (*care_choices(turn), skip))]
+                    return [Reply(f"{reply}\n\n{card.note_prompt}", (skip,))]
                 await turn.clear_state()
                 return [await self._after(turn, reply)]
             case ["skip"] if state == NOTE_STATE:
@@ -60,14 +62,24 @@ class CheckIn(Feature):
         last_two = await turn.store.checkins.latest(contact.id, 2)
         if len(last_two) == 2 and all(c.mood <= LOW for c in last_two):
             card = turn.library.checkin(turn.language)
-            choices = [Choice(key("reflect", "go", card.grounding_exercise), turn.t("checkin.btn_grounding"))]
-            if turn.engine.has_command("support"):
-                choices.append(Choice("menu:support", turn.t("checkin.btn_support")))
-            choices.append(Choice(key("help", "card"), turn.t("checkin.btn_help")))
+            choices = care_choices(turn)
             if turn.engine.has_command("checkon") and await turn.store.checkon.rule(contact.id) is None:
-                choices.append(Choice(key("checkon", "open"), turn.t("checkon.btn_open")))
-            return Reply(_joined(opening, card.low_streak), tuple(choices))
+                choices += (Choice(key("checkon", "open"), turn.t("checkon.btn_open")),)
+            return Reply(_joined(opening, card.low_streak), choices)
+        if last_two and last_two[0].mood <= LOW:
+            return Reply(_joined(opening, turn.t("checkin.low_offer")),
+                         (*care_choices(turn), Choice("menu:menu", turn.t("menu.btn_menu"))))
         return turn.with_menu(_joined(opening, turn.t("checkin.done")))
+
+
+def care_choices(turn: Turn) -> tuple[Choice, ...]:
+    """What a low mood is offered: a short grounding exercise, a peer, and the help card."""
+    card = turn.library.checkin(turn.language)
+    choices = [Choice(key("reflect", "go", card.grounding_exercise), turn.t("checkin.btn_grounding"))]
+    if turn.engine.has_command("support"):
+        choices.append(Choice("menu:support", turn.t("checkin.btn_support")))
+    choices.append(Choice(key("help", "card"), turn.t("checkin.btn_help")))
+    return tuple(choices)
 
 
 def _joined(*parts: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.charts import StageBox, journey_picture
 from bot.core.features.base import Feature, Turn
 from bot.core.features.reflect import load_journey
+from bot.core.journey import DONE_PER_STAGE
 from bot.core.messages import Choice, Image, Reply
 
 
@@ -24,8 +25,10 @@ class JourneyFeature(Feature):
                 mark = "▫️"
             lines.append(turn.t("journey.line", mark=mark, stage=turn.t(f"stages.{progress.stage}"),
                                 done=len(progress.done), total=progress.total))
+        core = ", ".join(f"“{e.title}”" for e in turn.library.core_exercises(turn.language))
         text = turn.t("journey.title") + "\n\n" + "\n".join(lines) + "\n\n" + turn.t(
-            "journey.footer", stage=turn.t(f"stages.{journey.current}"))
+            "journey.footer", stage=turn.t(f"stages.{journey.current}")) + "\n" + turn.t(
+            "journey.how", needed=DONE_PER_STAGE, core=core)
         boxes = [StageBox(turn.t(f"stages.{p.stage}"), len(p.done), p.total, p.stage == journey.current)
                  for p in journey.stages]
         png = await journey_picture(boxes, turn.t("journey.picture_title"))

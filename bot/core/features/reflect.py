@@ -31,10 +31,17 @@ class Reflect(Feature):
         exercises = turn.library.exercises_in(turn.language, stage)
         suggestion = next((e for e in exercises if e.id not in done), exercises[0] if exercises else None)
         choices = [Choice(key("reflect", "stages"), turn.t("reflect.btn_other_stage"))]
-        if suggestion is None:
+        ever_done = frozenset().union(*(progress.done for progress in journey.stages))
+        core = next((e for e in turn.library.core_exercises(turn.language) if e.id not in ever_done), None)
+        if core is not None:  # lead with the anti-stigma core until it is walked, whatever the stage
+            suggestion = core
+            text = turn.t("reflect.suggest_core", stage=turn.t(f"stages.{core.stage}"), title=core.title,
+                          minutes=core.minutes, summary=core.summary)
+        elif suggestion is None:
             return [Reply(turn.t("reflect.choose_stage"), self._stage_choices(turn))]
-        text = turn.t("reflect.suggest", stage=turn.t(f"stages.{stage}"), title=suggestion.title,
-                      minutes=suggestion.minutes, summary=suggestion.summary)
+        else:
+            text = turn.t("reflect.suggest", stage=turn.t(f"stages.{stage}"), title=suggestion.title,
+                          minutes=suggestion.minutes, summary=suggestion.summary)
         choices.insert(0, Choice(key("reflect", "go", suggestion.id), turn.t("reflect.btn_start")))
         choices.append(Choice("menu:journey", turn.t("menu.btn_journey")))
         return [Reply(text, tuple(choices))]

@@ -218,7 +218,9 @@ class Support(Feature):
         if other is None or other.status != ContactStatus.ACTIVE:
             await end(turn.store, link, turn.now())
             return [turn.with_menu(turn.t("support.relay_closed"))]
-        await relay(turn.store, link, text.strip(), turn.now())
+        await relay(turn.store, link, text.strip(), turn.now(), urgent=bool(turn.crisis))
+        if turn.crisis:  # the card went out above; say the words still reached the peer
+            return [Reply(turn.t("support.relay_passed_on"))]
         return []
 
     async def _end(self, turn: Turn) -> list[Reply]:

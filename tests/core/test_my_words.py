@@ -104,6 +104,6 @@ async def test_the_export_reads_like_words(services: Services, chat: Chat) -> No
     reflection = data["completions"][0]
     assert reflection["exercise"] == "A good thing, and why"
     assert reflection["answers"] == [{"question": "What was it?", "answer": "a kind word"},
-                                     {"question": "Why did it happen? What part did you play, even if it was only "
-                                                  "noticing it?", "skipped": True}]
+                                     {"question": "Why did it happen? Which of your qualities made it possible: care, "
+                                                  "humour, know-how, patience?", "skipped": True}]
     assert "(skipped)" not in raw and "at_minute" not in raw

@@ -59,6 +59,16 @@ class Chat:
         await self.press("Keep my notes" if keep_notes else "No notes")
 
 
+def stored_bytes(db_path: Path) -> bytes:
+    """Everything SQLite keeps on disk for a database: the main file, its WAL and its SHM.
+
+    A new row sits in the WAL until a checkpoint, so a "no plaintext" check that reads only the main file
+    could not fail; every such check reads all three.
+    """
+    parts = (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm"))
+    return b"".join(part.read_bytes() for part in parts if part.exists())
+
+
 def rows(db_path: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
     """Read the database file directly, as an outsider with the file would."""
     with sqlite3.connect(db_path) as conn:

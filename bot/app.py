@@ -22,6 +22,7 @@ from bot.core.messages import Address
 from bot.core.outbound import Sender
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.scheduler import Scheduling
+from bot.storage.lock import DatabaseLock
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -47,18 +48,29 @@ class Services:
     library: Library
     engine: Engine
     clock: Clock
+    lock: DatabaseLock | None = None
 
     async def close(self) -> None:
         await self.store.close()
+        if self.lock is not None:
+            self.lock.release()
 
 
 async def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     """Load content first (cheap to fail), then open and migrate the database."""
     library = Library.load(settings.content_dir)
-    store = await Store.open(settings.database_path, settings.secret())
+    lock = None if str(settings.database_path) == ":memory:" else DatabaseLock(settings.database_path)
+    if lock is not None:
+        lock.acquire(exclusive=False)  # a running bot keeps `db rotate-key` and `db restore` away
+    try:
+        store = await Store.open(settings.database_path, settings.secret())
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
     clock = clock or SystemClock()
     engine = Engine(store, library, clock, all_features(), settings.default_language, settings.default_timezone)
-    return Services(settings, store, library, engine, clock)
+    return Services(settings, store, library, engine, clock, lock)
 
 
 def console_files_dir(settings: Settings) -> Path:

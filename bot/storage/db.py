@@ -190,3 +190,58 @@ class Database:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
             raise StorageError(f"backup to {target.name} failed: {exc}") from exc
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+
+
+def check_backup(source: Path) -> None:
+    """Raise StorageError unless `source` is an SQLite database that passes its integrity check."""
+    try:
+        with contextlib.closing(_read_only(source)) as conn:
+            found = [str(row[0]) for row in conn.execute("PRAGMA integrity_check").fetchall()]
+    except sqlite3.Error as exc:
+        raise StorageError(f"{source.name} is not a readable database: {exc}") from exc
+    if found != ["ok"]:
+        raise StorageError(f"{source.name} is damaged: {found[0] if found else 'no answer'}")
+
+
+def install_backup(source: Path, target: Path) -> None:
+    """Copy `source` in place of `target` (0600), whole or not at all; the old WAL and SHM go first,
+    so SQLite can never replay the damaged database's log onto the restored file."""
+    tmp = target.with_name(target.name + ".restoring")
+    try:
+        tmp.unlink(missing_ok=True)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        with contextlib.closing(_read_only(source)) as src, contextlib.closing(sqlite3.connect(tmp)) as dest:
+            src.backup(dest)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        for companion in ("-wal", "-shm", "-journal"):
+            target.with_name(target.name + companion).unlink(missing_ok=True)
+        tmp.replace(target)
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    except (sqlite3.Error, OSError) as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise StorageError(f"restore of {source.name} failed: {exc}") from exc
+
+
+def backup_key_check(source: Path) -> tuple[bytes | None, bytes | None, int]:
+    """(key check value, one encrypted address, number of people) read from a backup, without changing it."""
+    with contextlib.closing(_read_only(source)) as conn:
+        try:
+            row = conn.execute("SELECT value FROM key_check WHERE id = 1").fetchone()
+        except sqlite3.OperationalError:  # a backup from before key check values
+            row = None
+        sample = conn.execute("SELECT address FROM contacts ORDER BY id LIMIT 1").fetchone()
+        people = conn.execute("SELECT COUNT(*) FROM contacts").fetchone()
+    return (bytes(row[0]) if row else None, bytes(sample[0]) if sample else None, int(people[0]) if people else 0)

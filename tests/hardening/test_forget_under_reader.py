@@ -47,7 +47,7 @@ async def test_forget_retries_the_checkpoint_until_a_reader_lets_go(services: Se
 
 async def test_forget_tells_the_operator_when_a_reader_never_lets_go(
         services: Services, caplog: pytest.LogCaptureFixture) -> None:
-    chat, lookup, _, reader = await _person_then_reader(services)
+    chat, _, _, reader = await _person_then_reader(services)
     services.store.db.checkpoint_attempts = 2
     try:
         with caplog.at_level(logging.WARNING):

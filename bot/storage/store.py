@@ -20,6 +20,7 @@ from bot.storage.reminders import Reminders
 from bot.storage.stats import Stats
 from bot.storage.support import SupportRequests
 from bot.storage.volunteers import Volunteers
+from bot.storage.whatsapp import WhatsAppMemory
 
 
 class Store:
@@ -38,6 +39,7 @@ class Store:
         self.support = SupportRequests(db, vault)
         self.broadcasts = Broadcasts(db, vault)
         self.stats = Stats(db, vault)
+        self.whatsapp = WhatsAppMemory(db, vault)
 
     @classmethod
     async def open(cls, path: Path, secret: str, *, migrate: bool = True) -> Store:

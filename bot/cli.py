@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.config import Settings, load_settings
 from bot.errors import CompanionError
+from bot.logs import configure_logging, settings_secrets
 from bot.storage.db import Database
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
@@ -213,11 +214,10 @@ HANDLERS: dict[str, Handler] = {"run": _run, "console": _console, "content": _co
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines show request URLs, bot token included
+    private = configure_logging(logging.INFO)
     try:
         settings = load_settings()
+        private.secrets |= settings_secrets(settings)
         return asyncio.run(HANDLERS[args.command](args, settings))
     except CompanionError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -52,7 +52,8 @@ class Engine:
         """Answer one Incoming. Never raises: bad input gets a kind answer and changes nothing."""
         text = incoming.text[:MAX_TEXT_CHARS]
         crisis = bool(text) and self.library.signals_crisis(text)
-        if not (crisis or self._stops(incoming, text)):
+        card = crisis and self.flood.help_card_due(incoming.sender, self.clock.now())
+        if not (card or self._stops(incoming, text)):
             verdict = self.flood.check(incoming.sender, self.clock.now())
             if verdict is Verdict.DROP:
                 return []
@@ -63,7 +64,7 @@ class Engine:
             lock = self._locks[incoming.sender] = asyncio.Lock()
         async with lock:
             try:
-                return await self._handle(incoming, text, crisis)
+                return await self._handle(incoming, text, crisis, card)
             except Exception:
                 log.exception("unhandled error while answering a %s update", incoming.sender.channel)
                 return [Reply(self.library.text(self._hint(incoming), "errors.internal"))]
@@ -76,11 +77,11 @@ class Engine:
         hint = incoming.language_hint
         return hint if hint and self.library.supports(hint) else self.default_language
 
-    async def _handle(self, incoming: Incoming, text: str, crisis: bool) -> list[Reply]:
+    async def _handle(self, incoming: Incoming, text: str, crisis: bool, card: bool) -> list[Reply]:
         turn = await self._turn(incoming)
         try:
             if crisis:
-                return await self._crisis(turn, text)
+                return await self._crisis(turn, text, card)
             command, args = self._command_of(turn, incoming, text)
             if command is not None:
                 return await self.run_command(turn, command, args)
@@ -154,9 +155,13 @@ class Engine:
                 return replies
         return [Reply(turn.t("errors.not_understood"), turn.menu_choices())]
 
-    async def _crisis(self, turn: Turn, text: str) -> list[Reply]:
-        """The help card at once; the text itself goes on only where it is addressed to others (a broadcast)."""
-        replies = await self.by_command["help"].on_command(turn, "help", "urgent")
+    async def _crisis(self, turn: Turn, text: str, card: bool = True) -> list[Reply]:
+        """The help card at once (the short urgent line when one was just shown); the text itself goes on only
+        where it is addressed to others (a broadcast)."""
+        if card:
+            replies = await self.by_command["help"].on_command(turn, "help", "urgent")
+        else:
+            replies = [Reply(turn.t("help.urgent"), turn.menu_choices())]
         owner = self.features.get(turn.conversation.feature or "")
         state = turn.conversation.state
         if owner is not None and state is not None and owner.passes_crisis_text(state):

@@ -75,7 +75,8 @@ async def _play(steps: list[tuple[str, str, object]]) -> None:
                 if kind == "text":
                     incoming = Incoming.from_text(address, str(value))
                 elif kind == "command":
-                    command, args = value  # type: ignore[misc]
+                    assert isinstance(value, tuple)
+                    command, args = str(value[0]), str(value[1])
                     incoming = Incoming(address, text=f"/{command} {args}", command=command, args=args)
                 elif kind == "press":
                     if not seen:

@@ -99,7 +99,7 @@ async def test_the_report_counts_sent_skipped_and_failed(services: Services, clo
     await paced(services, sender, clock, per_second=100).drain()
     assert await report(services) == 1
     notice = await services.store.deliveries.get(
-        int(rows(services.settings.database_path, "SELECT id FROM deliveries WHERE kind = 'notice'")[0][0]))
+        int(str(rows(services.settings.database_path, "SELECT id FROM deliveries WHERE kind = 'notice'")[0][0])))
     assert notice is not None and notice.contact_id == 1
     assert notice.payload == {"key": "broadcast.notify_report", "values": {"sent": 6, "skipped": 3, "failed": 1}}
     assert len(copies(sender)) == 6

@@ -50,7 +50,7 @@ async def test_a_declared_huge_body_and_a_real_one_get_413_on_the_server(rig: Ri
 async def test_a_non_ascii_signature_header_is_403_not_500(rig: Rig) -> None:
     body = json.dumps(inbound("254700000009", text("hello"))).encode()
     for header in ("sha256=é".encode(), "sha256=ünïcødé".encode("latin-1"), b"\xff\xfe"):
-        response = await rig.http.post(WEBHOOK_PATH, content=body, headers={SIGNATURE_HEADER: header})
+        response = await rig.http.post(WEBHOOK_PATH, content=body, headers={SIGNATURE_HEADER.encode(): header})
         assert response.status_code == 403
     assert rig.graph.sent == []
 

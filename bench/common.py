@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings, load_settings  # noqa: E402
 
-KEY = "bench-key-" + "b" * 40
+KEY = "bench-key-Ut5Nw9Ez3Kr7Xp1Mv6Sb2Hc8Lq4Jd0Gf"
 
 
 def bench_settings(folder: Path, **extra: object) -> Settings:

@@ -27,6 +27,7 @@ from bot.health import Readiness
 from bot.metrics import Metrics, OutboxSnapshot
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.scheduler import Scheduling
+from bot.storage.lock import DatabaseLock
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -58,20 +59,31 @@ class Services:
     engine: Engine
     clock: Clock
     metrics: Metrics
+    lock: DatabaseLock | None = None
 
     async def close(self) -> None:
         await self.store.close()
+        if self.lock is not None:
+            self.lock.release()
 
 
 async def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     """Load content first (cheap to fail), then open and migrate the database."""
     library = Library.load(settings.content_dir, settings.emergency_number)
-    store = await Store.open(settings.database_path, settings.secret())
+    lock = None if str(settings.database_path) == ":memory:" else DatabaseLock(settings.database_path)
+    if lock is not None:
+        lock.acquire(exclusive=False)  # a running bot keeps `db rotate-key` and `db restore` away
+    try:
+        store = await Store.open(settings.database_path, settings.secret())
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
     clock = clock or SystemClock()
     engine = Engine(store, library, clock, all_features(), settings.default_language, settings.default_timezone)
     metrics = Metrics()
     engine.observe = metrics.observe_update
-    return Services(settings, store, library, engine, clock, metrics)
+    return Services(settings, store, library, engine, clock, metrics, lock)
 
 
 def console_log_path(settings: Settings) -> Path:
@@ -93,9 +105,12 @@ def quiet_terminal_logs(settings: Settings) -> None:
     path = console_log_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     for old in list(root.handlers):
+        for kept in old.filters:  # the privacy filter goes along: the file keeps the same promise
+            handler.addFilter(kept)
+        if old.formatter is not None:
+            handler.setFormatter(old.formatter)
         root.removeHandler(old)
     root.addHandler(handler)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine
@@ -13,7 +14,7 @@ from typing import Any
 
 from bot.config import Settings, load_settings
 from bot.errors import CompanionError
-from bot.logs import configure_logging
+from bot.logs import configure_logging, settings_secrets
 from bot.storage.db import Database
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
@@ -36,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     backup = db.add_parser("backup", help="online backup of the live database")
     backup.add_argument("file", type=Path)
     db.add_parser("rotate-key", help="re-encrypt every protected field under a new DATA_KEY (NEW_DATA_KEY)")
+    restore = db.add_parser("restore", help="put a backup back in place of the database (the bot must be stopped)")
+    restore.add_argument("file", type=Path)
 
     facilitator = sub.add_parser("facilitator", help="facilitators").add_subparsers(dest="action", required=True)
     facilitator.add_parser("invite", help="print a one-time code that makes its sender a facilitator")
@@ -91,51 +94,85 @@ async def _content(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _db(args: argparse.Namespace, settings: Settings) -> int:
-    db = Database(settings.database_path)
-    await db.connect()
+    from bot.storage.lock import DatabaseLock
+
+    lock = DatabaseLock(settings.database_path)
+    if args.action in ("rotate-key", "restore"):
+        lock.acquire(exclusive=True)  # refuses while a bot holds the database
     try:
-        if args.action == "migrate":
-            applied = await db.migrate()
-            print(f"applied {len(applied)} migration(s); schema version {await db.version()}")
-        elif args.action == "backup":
-            await db.migrate()
-            await db.backup(args.file)
-            print(f"backup written to {args.file}")
-        elif args.action == "rotate-key":
-            await db.migrate()
-            await _rotate(db, settings)
+        if args.action == "restore":
+            await _restore(args.file, settings)
+            return 0
+        if args.action == "backup" and _same_file(args.file, settings.database_path):
+            raise CompanionError("db backup: FILE is the live database itself; name another file")
+        db = Database(settings.database_path)
+        await db.connect()
+        try:
+            if args.action == "migrate":
+                applied = await db.migrate()
+                print(f"applied {len(applied)} migration(s); schema version {await db.version()}")
+            elif args.action == "backup":
+                await db.migrate()
+                await db.backup(args.file)
+                print(f"backup written to {args.file}")
+            elif args.action == "rotate-key":
+                await db.migrate()
+                await _rotate(db, settings)
+        finally:
+            await db.close()
     finally:
-        await db.close()
+        lock.release()
     return 0
+
+
+def _same_file(candidate: Path, database: Path) -> bool:
+    """True when `candidate` is the database or one of SQLite's files beside it."""
+    live = database.resolve()
+    names = {live.name + suffix for suffix in ("", "-wal", "-shm", "-journal", ".lock")}
+    target = candidate.resolve()
+    return target.parent == live.parent and target.name in names
 
 
 async def _rotate(db: Database, settings: Settings) -> None:
     """Rotate to NEW_DATA_KEY, or to a generated key when the key lives in secret.key."""
-    import secrets
-
-    from bot.config import MIN_KEY_LENGTH
+    from bot.config import key_problem
     from bot.storage.crypto import Vault
-    from bot.storage.rotation import rotate_key
+    from bot.storage.keycheck import WrongKey, key_opens, wrong_key_message
+    from bot.storage.rotation import rotate_key, rotate_key_file
 
     new_secret = os.environ.get("NEW_DATA_KEY", "")
     if settings.data_key is not None and not new_secret:
         raise CompanionError("NEW_DATA_KEY: set it to the new secret (DATA_KEY comes from the environment)")
-    if new_secret and len(new_secret) < MIN_KEY_LENGTH:
-        raise CompanionError(f"NEW_DATA_KEY: must be at least {MIN_KEY_LENGTH} characters")
+    problem = key_problem(new_secret) if new_secret else None
+    if problem is not None:
+        raise CompanionError(f"NEW_DATA_KEY: {problem}")
     old_secret = settings.secret()
-    new_secret = new_secret or secrets.token_urlsafe(48)
-    pending = settings.key_file.with_name("secret.key.new")
     if settings.data_key is None:
-        fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(new_secret + "\n")
-    report = await rotate_key(db, Vault(old_secret), Vault(new_secret))
-    if settings.data_key is None:
-        pending.replace(settings.key_file)
+        report = await rotate_key_file(db, settings.key_file, old_secret)
         where = f"{settings.key_file.name} now holds the new key"
+        if report.resumed:
+            print(f"finished an interrupted rotation; {where}")
+            return
     else:
+        if await key_opens(db, Vault(new_secret)):
+            print("the data is already under NEW_DATA_KEY; now set DATA_KEY to it before the next start")
+            return
+        if await key_opens(db, Vault(old_secret)) is False:
+            raise WrongKey(wrong_key_message(db.path.name))
+        report = await rotate_key(db, Vault(old_secret), Vault(new_secret))
         where = "now set DATA_KEY to the value of NEW_DATA_KEY before the next start"
     print(f"re-encrypted {report.fields} field(s) and {report.lookups} look-up hash(es); {where}")
+
+
+async def _restore(source: Path, settings: Settings) -> None:
+    """Check the backup's integrity and key, then put it in place of the (stopped) database."""
+    from bot.storage.backups import restore_backup
+
+    if settings.data_key is None and not settings.key_file.exists():
+        raise CompanionError(f"db restore: no DATA_KEY and no {settings.key_file.name}: put back the key the "
+                             "backup was made with first")
+    people = await restore_backup(source, settings.database_path, settings.secret())
+    print(f"restored {source.name}: {people} person(s); the bot can start again")
 
 
 async def _facilitator(args: argparse.Namespace, settings: Settings) -> int:
@@ -177,10 +214,12 @@ HANDLERS: dict[str, Handler] = {"run": _run, "console": _console, "content": _co
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    configure_logging()
+    private = configure_logging(logging.INFO)
     try:
         settings = load_settings()
-        configure_logging(settings.log_format)
+        if settings.log_format != "text":
+            private = configure_logging(logging.INFO, log_format=settings.log_format)
+        private.secrets |= settings_secrets(settings)
         return asyncio.run(HANDLERS[args.command](args, settings))
     except CompanionError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import secrets
+from collections import Counter
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +22,22 @@ GRAPH_API = "https://graph.facebook.com"
 # Meta's template locale for each content language, unless WHATSAPP_TEMPLATE_LANGUAGES says otherwise.
 TEMPLATE_LOCALES = {"en": "en", "sw": "sw", "fr": "fr", "es": "es", "pt": "pt_BR"}
 MIN_KEY_LENGTH = 32
+# A key is refused below this many bits by a Shannon estimate over its own characters: 32 identical
+# characters, spaces or "abab…" give almost nothing; 32 random hex digits give about 100.
+MIN_KEY_BITS = 80
+MIN_KEY_DISTINCT = 8
+KEY_HINT = "generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+def key_problem(value: str) -> str | None:
+    """Why `value` is not good enough as DATA_KEY, or None when it is."""
+    if len(value) < MIN_KEY_LENGTH:
+        return f"must be at least {MIN_KEY_LENGTH} characters"
+    counts = Counter(value)
+    bits = max(0.0, -sum(n * math.log2(n / len(value)) for n in counts.values()))
+    if not value.strip() or len(counts) < MIN_KEY_DISTINCT or bits < MIN_KEY_BITS:
+        return f"is not random enough (about {bits:.0f} bits; at least {MIN_KEY_BITS} needed); {KEY_HINT}"
+    return None
 
 
 class Settings(BaseSettings):
@@ -58,8 +76,9 @@ class Settings(BaseSettings):
     @field_validator("data_key")
     @classmethod
     def _key_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and len(value.get_secret_value()) < MIN_KEY_LENGTH:
-            raise ValueError(f"must be at least {MIN_KEY_LENGTH} characters")
+        problem = None if value is None else key_problem(value.get_secret_value())
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("metrics_token")
@@ -160,8 +179,9 @@ class Settings(BaseSettings):
         path = self.key_file
         if path.exists():
             value = path.read_text(encoding="utf-8").strip()
-            if len(value) < MIN_KEY_LENGTH:
-                raise ConfigError(f"DATA_KEY: {path.name} holds fewer than {MIN_KEY_LENGTH} characters")
+            problem = key_problem(value)
+            if problem is not None:
+                raise ConfigError(f"DATA_KEY: {path.name} {problem.replace('must be', 'must hold')}")
             return value
         path.parent.mkdir(parents=True, exist_ok=True)
         value = secrets.token_urlsafe(48)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -15,6 +17,33 @@ from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 
 Problems = Callable[[], Awaitable[list[str]]]
 Refresh = Callable[[], Awaitable[None]]
+
+
+# Webhook bodies are small (a few kB); anything past this is refused before it is read, not after.
+MAX_BODY_BYTES = 1 << 20
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """The request body, or None as soon as it is known to exceed `limit` (the rest is never read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def load_json(body: bytes) -> Any:
+    """json.loads, with nesting too deep for the parser reported as the ValueError it is, not a crash."""
+    try:
+        return json.loads(body)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
 
 
 async def healthz(request: Request) -> PlainTextResponse:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -77,16 +79,22 @@ def copies(sender: FakeSender, kind: str = "broadcast") -> Counter[str]:
     return Counter(item.address.id for item in sender.sent if item.kind == kind)
 
 
-def fake_pace(clock: FakeClock, per_second: float) -> Pace:
-    """A Pace whose waiting moves the FakeClock instead of sleeping."""
+def fake_sleep(clock: FakeClock) -> Callable[[float], Awaitable[None]]:
+    """A sleep that moves the FakeClock instead of waiting."""
 
     async def sleep(seconds: float) -> None:
-        target = clock.now() + timedelta(seconds=seconds)
+        # Whole microseconds, rounded up: the clock keeps microseconds, and a wait rounded down never ends.
+        target = clock.now() + timedelta(microseconds=math.ceil(seconds * 1_000_000))
         if target > clock.now():
             clock.set(target)
         await asyncio.sleep(0)
 
-    return Pace(per_second, now=lambda: clock.now().timestamp(), sleep=sleep)
+    return sleep
+
+
+def fake_pace(clock: FakeClock, per_second: float) -> Pace:
+    """A Pace whose waiting moves the FakeClock instead of sleeping."""
+    return Pace(per_second, now=lambda: clock.now().timestamp(), sleep=fake_sleep(clock))
 
 
 async def report(services: Services) -> int:

@@ -10,7 +10,7 @@ from bot.core.messages import Address, Choice, Incoming, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
-TEST_KEY = "test-key-" + "k" * 40
+TEST_KEY = "test-key-Qm7xV2pLr9sT4wZ8nB3cK6dF1gH5jY0a"
 
 
 class Chat:
@@ -59,10 +59,24 @@ class Chat:
         await self.press("Keep my notes" if keep_notes else "No notes")
 
 
+def stored_bytes(db_path: Path) -> bytes:
+    """Everything SQLite keeps on disk for a database: the main file, its WAL and its SHM.
+
+    A new row sits in the WAL until a checkpoint, so a "no plaintext" check that reads only the main file
+    could not fail; every such check reads all three.
+    """
+    parts = (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm"))
+    return b"".join(part.read_bytes() for part in parts if part.exists())
+
+
 def rows(db_path: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
     """Read the database file directly, as an outsider with the file would."""
     with sqlite3.connect(db_path) as conn:
         return conn.execute(sql, params).fetchall()
+
+
+# Bookkeeping that names no one: the key check value, and keyed hashes of WhatsApp message ids (replay guard).
+BOOKKEEPING = frozenset({"key_check", "whatsapp_seen"})
 
 
 def person_rows(db_path: Path) -> int:
@@ -70,4 +84,4 @@ def person_rows(db_path: Path) -> int:
     with sqlite3.connect(db_path) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         return sum(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables
-                   if not t.startswith("sqlite_"))
+                   if not t.startswith("sqlite_") and t not in BOOKKEEPING)

@@ -85,7 +85,9 @@ class Engine:
         text = incoming.text[:MAX_TEXT_CHARS]
         signal = self.library.crisis_signal(text) if text else None
         crisis = signal is not None and signal.urgent
-        if not (crisis or self._stops(incoming, text)):
+        # An urgent message skips flood control with the full card once a minute; more go through flood control.
+        card = crisis and self.flood.help_card_due(incoming.sender, self.clock.now())
+        if not (card or self._stops(incoming, text)):
             verdict = self.flood.check(incoming.sender, self.clock.now())
             if verdict is Verdict.DROP:
                 return []
@@ -96,7 +98,7 @@ class Engine:
             lock = self._locks[incoming.sender] = asyncio.Lock()
         async with lock:
             try:
-                return await self._handle(incoming, text, signal)
+                return await self._handle(incoming, text, signal, card)
             except Exception:
                 log.exception("unhandled error while answering a %s update", incoming.sender.channel)
                 return [Reply(self.library.text(self._hint(incoming), "errors.internal"))]
@@ -109,23 +111,24 @@ class Engine:
         hint = incoming.language_hint
         return hint if hint and self.library.supports(hint) else self.default_language
 
-    async def _handle(self, incoming: Incoming, text: str, signal: Signal | None) -> list[Reply]:
+    async def _handle(self, incoming: Incoming, text: str, signal: Signal | None, card: bool) -> list[Reply]:
         turn = await self._turn(incoming)
         if signal is None or self._addressed_to_others(turn):
             return await self._route(turn, incoming, text)
         if not signal.urgent:
             return self._topic_hint(turn, await self._route(turn, incoming, text))
         # Urgent: the right card at once, and the conversation goes on where it was (answer kept, relay sent).
-        card = urgent_card(self.library, turn.language, signal.kinds)
+        # The full card once a minute; within that minute the short urgent line, so the card cannot flood a chat.
+        shown = urgent_card(self.library, turn.language, signal.kinds) if card else turn.t("help.urgent")
         if turn.contact is None:
-            return [Reply(card, turn.menu_choices())]  # before consent nothing is stored: no flow to keep
+            return [Reply(shown, turn.menu_choices())]  # before consent nothing is stored: no flow to keep
         turn.crisis = signal.kinds
         try:
             flow = await self._route(turn, incoming, text)
         except Exception:  # whatever breaks in the flow, the card still goes out
             log.exception("unhandled error after a help card on a %s update", incoming.sender.channel)
             flow = [Reply(turn.t("errors.internal"))]
-        return [Reply(card, () if flow else turn.menu_choices()), *flow]
+        return [Reply(shown, () if flow else turn.menu_choices()), *flow]
 
     async def _route(self, turn: Turn, incoming: Incoming, text: str) -> list[Reply]:
         try:

@@ -14,6 +14,9 @@ from bot.core.messages import Address
 WINDOW = timedelta(minutes=1)
 LIMIT = 30
 QUIET = timedelta(minutes=2)
+# A crisis word always gets through, with the full help card at most this often; more crisis words inside it
+# go through ordinary flood control and get the short urgent line, so they cannot be used to flood.
+CARD_EVERY = timedelta(minutes=1)
 MAX_TRACKED = 50_000
 
 
@@ -30,6 +33,7 @@ class FloodGuard:
         self.quiet = quiet
         self._seen: dict[Address, deque[datetime]] = {}
         self._quiet_until: dict[Address, datetime] = {}
+        self._card_at: dict[Address, datetime] = {}
 
     def check(self, address: Address, now: datetime) -> Verdict:
         until = self._quiet_until.get(address)
@@ -47,6 +51,17 @@ class FloodGuard:
             return Verdict.WARN
         self._prune(now)
         return Verdict.ALLOW
+
+    def help_card_due(self, address: Address, now: datetime) -> bool:
+        """True (and remembered) when this person has had no help card within CARD_EVERY."""
+        last = self._card_at.get(address)
+        if last is not None and now - last < CARD_EVERY:
+            return False
+        self._card_at[address] = now
+        if len(self._card_at) > MAX_TRACKED:
+            for stale in [a for a, t in self._card_at.items() if now - t >= CARD_EVERY]:
+                del self._card_at[stale]
+        return True
 
     def _prune(self, now: datetime) -> None:
         if len(self._seen) <= MAX_TRACKED:

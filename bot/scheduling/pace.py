@@ -38,5 +38,6 @@ class Pace:
         self._next = max(self._next, self._now() + seconds)
 
 
-def channel_paces(rates: Mapping[str, float] = CHANNEL_RATES) -> dict[str, Pace]:
-    return {channel: Pace(rate) for channel, rate in rates.items()}
+def channel_paces(rates: Mapping[str, float] = CHANNEL_RATES, *, now: Callable[[], float] = time.monotonic,
+                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> dict[str, Pace]:
+    return {channel: Pace(rate, now=now, sleep=sleep) for channel, rate in rates.items()}

@@ -39,6 +39,8 @@ class Vault:
         self._lookup_key = derive(secret, "lookup-hash-v1")
         self.callback_key = derive(secret, "callback-mac-v1")
         self.webhook_secret = derive(secret, "telegram-webhook-v1").hex()
+        # Stored in the database: tells whether this key wrote it, and reveals nothing about the key.
+        self.check_value = hmac.new(derive(secret, "key-check-v1"), b"companion key check", hashlib.sha256).digest()
 
     def encrypt(self, plaintext: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -17,6 +18,14 @@ import aiosqlite
 from bot.errors import CompanionError
 
 log = logging.getLogger(__name__)
+
+
+BUSY_TIMEOUT_MS = 5000
+# A checkpoint after /forget waits for readers: each try waits briefly, and tries back off (about 10 s in all).
+CHECKPOINT_BUSY_MS = 200
+CHECKPOINT_ATTEMPTS = 12
+CHECKPOINT_FIRST_PAUSE = 0.05
+CHECKPOINT_MAX_PAUSE = 1.0
 
 
 class StorageError(CompanionError):
@@ -34,6 +43,17 @@ def migration_scripts() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
+def private_file(path: Path) -> None:
+    """Create `path` (and tighten it and its -wal/-shm) to 0600: SQLite gives its WAL and SHM the main file's mode."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if companion.exists() and companion.stat().st_mode & 0o077:
+                companion.chmod(0o600)
+    except OSError as exc:
+        raise StorageError(f"DATABASE_PATH: cannot create {path.name}: {exc}") from exc
+
+
 class Database:
     """The single connection; `tx()` serialises statements so coroutines never share a transaction."""
 
@@ -41,16 +61,18 @@ class Database:
         self.path = path
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self.checkpoint_attempts = CHECKPOINT_ATTEMPTS
 
     async def connect(self) -> None:
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)
         try:
             self._conn = await aiosqlite.connect(self.path, isolation_level=None)
         except sqlite3.Error as exc:
             raise StorageError(f"DATABASE_PATH: cannot open {self.path.name}: {exc}") from exc
         self._conn.row_factory = aiosqlite.Row
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "secure_delete=ON", "busy_timeout=5000",
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "secure_delete=ON", f"busy_timeout={BUSY_TIMEOUT_MS}",
                        "synchronous=NORMAL"):
             await self._conn.execute(f"PRAGMA {pragma}")
 
@@ -105,10 +127,28 @@ class Database:
             raise StorageError("insert returned no row id")
         return int(row_id[0])
 
-    async def checkpoint(self) -> None:
-        """Fold the WAL into the main file and truncate it, so deleted pages leave no copy behind."""
-        async with self._lock:
-            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    async def checkpoint(self) -> bool:
+        """Fold the WAL into the main file and truncate it, so deleted pages leave no copy behind.
+
+        Another reader (a backup, an operator's sqlite3) makes the checkpoint answer BUSY and leave the WAL
+        as it was: retry, bounded, and tell the operator (no identifiers) when it never truncated.
+        """
+        pause = CHECKPOINT_FIRST_PAUSE
+        for _ in range(self.checkpoint_attempts):
+            async with self._lock:
+                await self.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_BUSY_MS}")
+                try:
+                    async with self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                        row = await cursor.fetchone()
+                finally:
+                    await self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if row is None or int(row[0]) == 0:
+                return True
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, CHECKPOINT_MAX_PAUSE)
+        log.warning("the WAL could not be checkpointed after a deletion: another connection holds the database "
+                    "open; deleted data may stay in the WAL until the next checkpoint")
+        return False
 
     async def size_bytes(self) -> int:
         """The database's size on disk, its WAL included."""
@@ -159,6 +199,7 @@ class Database:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp.unlink(missing_ok=True)
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             async with self._lock:
                 dest = await aiosqlite.connect(tmp)
                 try:
@@ -170,3 +211,58 @@ class Database:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
             raise StorageError(f"backup to {target.name} failed: {exc}") from exc
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+
+
+def check_backup(source: Path) -> None:
+    """Raise StorageError unless `source` is an SQLite database that passes its integrity check."""
+    try:
+        with contextlib.closing(_read_only(source)) as conn:
+            found = [str(row[0]) for row in conn.execute("PRAGMA integrity_check").fetchall()]
+    except sqlite3.Error as exc:
+        raise StorageError(f"{source.name} is not a readable database: {exc}") from exc
+    if found != ["ok"]:
+        raise StorageError(f"{source.name} is damaged: {found[0] if found else 'no answer'}")
+
+
+def install_backup(source: Path, target: Path) -> None:
+    """Copy `source` in place of `target` (0600), whole or not at all; the old WAL and SHM go first,
+    so SQLite can never replay the damaged database's log onto the restored file."""
+    tmp = target.with_name(target.name + ".restoring")
+    try:
+        tmp.unlink(missing_ok=True)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        with contextlib.closing(_read_only(source)) as src, contextlib.closing(sqlite3.connect(tmp)) as dest:
+            src.backup(dest)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        for companion in ("-wal", "-shm", "-journal"):
+            target.with_name(target.name + companion).unlink(missing_ok=True)
+        tmp.replace(target)
+        folder = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    except (sqlite3.Error, OSError) as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise StorageError(f"restore of {source.name} failed: {exc}") from exc
+
+
+def backup_key_check(source: Path) -> tuple[bytes | None, bytes | None, int]:
+    """(key check value, one encrypted address, number of people) read from a backup, without changing it."""
+    with contextlib.closing(_read_only(source)) as conn:
+        try:
+            row = conn.execute("SELECT value FROM key_check WHERE id = 1").fetchone()
+        except sqlite3.OperationalError:  # a backup from before key check values
+            row = None
+        sample = conn.execute("SELECT address FROM contacts ORDER BY id LIMIT 1").fetchone()
+        people = conn.execute("SELECT COUNT(*) FROM contacts").fetchone()
+    return (bytes(row[0]) if row else None, bytes(sample[0]) if sample else None, int(people[0]) if people else 0)

@@ -16,12 +16,14 @@ from bot.storage.crypto import Vault
 from bot.storage.db import Database
 from bot.storage.deliveries import Deliveries
 from bot.storage.facilitators import Facilitators
+from bot.storage.keycheck import verify_key
 from bot.storage.moves import JourneyMoves
 from bot.storage.recent import RecentMessages
 from bot.storage.reminders import Reminders
 from bot.storage.stats import Stats
 from bot.storage.support import SupportRequests
 from bot.storage.volunteers import Volunteers
+from bot.storage.whatsapp import WhatsAppMemory
 
 
 class Store:
@@ -43,14 +45,21 @@ class Store:
         self.moves = JourneyMoves(db, vault, self.contacts)
         self.recent = RecentMessages(db, vault)
         self.checkon = CheckOn(db, vault)
+        self.whatsapp = WhatsAppMemory(db, vault)
 
     @classmethod
     async def open(cls, path: Path, secret: str, *, migrate: bool = True) -> Store:
         db = Database(path)
         await db.connect()
-        if migrate:
-            await db.migrate()
-        return cls(db, Vault(secret))
+        vault = Vault(secret)
+        try:
+            if migrate:
+                await db.migrate()
+                await verify_key(db, vault)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, vault)
 
     async def find_person(self, address: Address) -> tuple[Contact, Conversation] | None:
         """Someone's contact and conversation state in one query: every update needs both."""

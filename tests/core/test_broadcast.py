@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.app import Services
 from bot.core.clock import FakeClock
 from tests.broadcasting import copies, crowd, report, scheduled, write
-from tests.helpers import rows
+from tests.helpers import rows, stored_bytes
 from tests.outbox import FakeSender, dispatcher, facilitator, member, new_cohort
 
 HEADER = "A message from your group 📬"
@@ -33,7 +33,7 @@ async def test_a_broadcast_reaches_each_member_once_and_reports_counts(services:
     assert "On its way to 2 people" in fay.text
     assert broadcast_rows(services) == [(2, 1, "broadcast:1:2", "broadcast:1", "pending"),
                                         (3, 1, "broadcast:1:3", "broadcast:1", "pending")]
-    assert b"Network meeting" not in services.settings.database_path.read_bytes()
+    assert b"Network meeting" not in stored_bytes(services.settings.database_path)
     sender = FakeSender()
     await dispatcher(services, sender).drain()
     assert copies(sender) == {"ana": 1, "bob": 1}

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from bot.app import Services
-from tests.helpers import Chat, rows
+from tests.helpers import Chat, rows, stored_bytes
 
 
 async def test_checkin_offers_exactly_five_moods(chat: Chat) -> None:
@@ -28,7 +28,7 @@ async def test_note_is_offered_and_kept_encrypted(services: Services, chat: Chat
     assert "Saved" in chat.text
     checkins = await services.store.checkins.latest(1, 5)
     assert checkins[0].note == "tired"
-    assert b"tired" not in services.settings.database_path.read_bytes()
+    assert b"tired" not in stored_bytes(services.settings.database_path)
 
 
 async def test_two_low_checkins_in_a_row_offer_care_not_diagnosis(chat: Chat) -> None:

@@ -7,7 +7,7 @@ import pytest
 from bot.app import Services
 from bot.config import Settings
 from bot.core.clock import FakeClock
-from tests.helpers import Chat, rows
+from tests.helpers import Chat, rows, stored_bytes
 from tests.outbox import facilitator, manage, member, new_cohort, plan_settings
 
 
@@ -26,7 +26,7 @@ async def test_a_facilitator_creates_a_cohort_with_a_code_link_and_qr(services: 
     db = services.settings.database_path
     assert rows(db, "SELECT code, workshop_date, language, timezone, status FROM cohorts") == [
         (code, "2026-01-15", "en", "Africa/Nairobi", "open")]
-    assert b"Nairobi March" not in db.read_bytes()
+    assert b"Nairobi March" not in stored_bytes(db)
     assert rows(db, "SELECT action, cohort_id FROM facilitator_audit ORDER BY id")[-1] == ("cohort_created", 1)
 
 

@@ -39,6 +39,9 @@ async def test_unknown_and_malformed_choices_change_nothing(services: Services, 
                  "privacy:notes:maybe", "x" * 5000):
         await chat.press_key(junk)
         assert chat.replies and chat.replies[0].text
+        assert "something went wrong" not in chat.text, junk  # an internal error is not an answer
+        assert "no longer works" in chat.text or "couldn't use that" in chat.text, (junk, chat.text)
+        assert chat.replies[-1].choices  # and the menu to go on with
     contact = await services.store.contacts.find(chat.address)
     assert contact is not None and contact.language == "en" and not contact.keep_notes
 
@@ -58,6 +61,8 @@ async def test_language_change_is_remembered(services: Services, chat: Chat) -> 
     await chat.consent()
     await chat.send("/language")
     assert chat.choices[0].label == "English"
-    await chat.press("English")
+    await chat.press("Français")
     contact = await services.store.contacts.find(chat.address)
-    assert contact is not None and contact.language == "en"
+    assert contact is not None and contact.language == "fr"
+    await chat.send("/help")
+    assert services.library.help("fr").card in chat.text  # and the next answer is in French

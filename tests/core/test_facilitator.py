@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from bot.app import Services
 from bot.core.clock import FakeClock
-from tests.helpers import Chat, rows
+from tests.helpers import Chat, rows, stored_bytes
 
 
 async def test_an_invite_code_works_once(services: Services) -> None:
@@ -20,7 +20,7 @@ async def test_an_invite_code_works_once(services: Services) -> None:
     db = services.settings.database_path
     assert rows(db, "SELECT is_facilitator FROM contacts ORDER BY id") == [(1,), (0,)]
     assert rows(db, "SELECT contact_id, action, cohort_id FROM facilitator_audit") == [(1, "became_facilitator", None)]
-    assert code.encode() not in db.read_bytes()
+    assert code.encode() not in stored_bytes(db)
 
 
 async def test_an_invite_code_expires_after_seven_days(services: Services, clock: FakeClock) -> None:

@@ -5,7 +5,7 @@ import sqlite3
 from datetime import timedelta
 
 from bot.app import Services
-from tests.helpers import Chat, person_rows, rows
+from tests.helpers import Chat, person_rows, rows, stored_bytes
 
 
 async def _busy_person(chat: Chat) -> None:
@@ -93,12 +93,9 @@ async def test_stop_before_consent_stores_nothing(services: Services, chat: Chat
 async def test_no_plaintext_identifier_or_note_in_the_database_or_its_wal(services: Services) -> None:
     chat = Chat(services.engine, "tg-99887766", channel="telegram")
     await _busy_person(chat)
-    db = services.settings.database_path
-    for path in (db, db.with_name(db.name + "-wal")):
-        if path.exists():
-            content = path.read_bytes()
-            assert b"99887766" not in content
-            assert b"tired" not in content
+    content = stored_bytes(services.settings.database_path)
+    assert b"99887766" not in content
+    assert b"tired" not in content
 
 
 async def test_a_backup_holds_no_plaintext_identifier_or_note(services: Services) -> None:

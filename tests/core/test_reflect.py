@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from bot.app import Services, build_services
 from bot.core.clock import FakeClock
-from tests.helpers import Chat, rows
+from tests.helpers import Chat, rows, stored_bytes
 from tests.peers import Person
 
 
@@ -55,7 +55,7 @@ async def test_free_text_answers_are_kept_only_when_notes_are_on(services: Servi
         await chat.press("Next")
     record = (await services.store.completions.for_contact(1))[0]
     assert record.answers == ["You are doing your best"]
-    assert b"doing your best" not in services.settings.database_path.read_bytes()
+    assert b"doing your best" not in stored_bytes(services.settings.database_path)
 
 
 async def test_words_typed_during_a_free_text_step_are_answers(services: Services, chat: Chat) -> None:

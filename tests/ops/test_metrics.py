@@ -74,7 +74,7 @@ async def test_no_token_no_entry(services: Services) -> None:
     async with client(services) as http:
         assert (await http.get("/metrics")).status_code == 401
         assert (await http.get("/metrics", headers={"Authorization": "Bearer wrong-token-000000"})).status_code == 401
-        assert (await http.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}é".encode()})).status_code == 401
+        assert (await http.get("/metrics", headers={b"Authorization": f"Bearer {TOKEN}é".encode()})).status_code == 401
 
 
 async def test_metrics_are_off_unless_a_token_is_set(services: Services) -> None:

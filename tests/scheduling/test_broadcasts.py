@@ -29,9 +29,11 @@ async def launched(services: Services, members: int = PEOPLE) -> Broadcast:
     return queued
 
 
-def paced(services: Services, sender: FakeSender, clock: FakeClock, per_second: float, **extra: int) -> Dispatcher:
+def paced(services: Services, sender: FakeSender, clock: FakeClock, per_second: float, *, batch: int = 100,
+          concurrency: int = 16) -> Dispatcher:
     return Dispatcher(services.store, Renderers(services.store, services.library), {sender.channel: sender},
-                      services.clock, paces={sender.channel: fake_pace(clock, per_second)}, **extra)
+                      services.clock, paces={sender.channel: fake_pace(clock, per_second)}, batch=batch,
+                      concurrency=concurrency)
 
 
 async def test_the_pace_keeps_under_the_platforms_limit(services: Services, clock: FakeClock) -> None:
@@ -99,7 +101,7 @@ async def test_the_report_counts_sent_skipped_and_failed(services: Services, clo
     await paced(services, sender, clock, per_second=100).drain()
     assert await report(services) == 1
     notice = await services.store.deliveries.get(
-        int(rows(services.settings.database_path, "SELECT id FROM deliveries WHERE kind = 'notice'")[0][0]))
+        int(str(rows(services.settings.database_path, "SELECT id FROM deliveries WHERE kind = 'notice'")[0][0])))
     assert notice is not None and notice.contact_id == 1
     assert notice.payload == {"key": "broadcast.notify_report", "values": {"sent": 6, "skipped": 3, "failed": 1}}
     assert len(copies(sender)) == 6

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 
 import pytest
@@ -37,11 +38,16 @@ async def test_start_rebuilds_the_jobs_and_recovers_what_was_in_flight(services:
     assert rows(services.settings.database_path, "SELECT status FROM deliveries") == [("sent",)]
 
 
-async def test_a_failing_tick_is_logged_and_does_not_stop_the_scheduler(services: Services) -> None:
+async def test_a_failing_tick_is_logged_and_does_not_stop_the_scheduler(
+        services: Services, caplog: pytest.LogCaptureFixture) -> None:
     scheduling = Scheduling(services.store, services.library, services.clock, {})
     await services.store.close()
-    await scheduling.reminders()  # the database is gone: logged, not raised
-    await scheduling.followups()
+    with caplog.at_level(logging.ERROR, logger="bot.scheduling.scheduler"):
+        await scheduling.reminders()  # the database is gone: logged, not raised
+        await scheduling.followups()
+    failures = [r for r in caplog.records if r.name == "bot.scheduling.scheduler" and r.levelno == logging.ERROR]
+    assert [r.getMessage() for r in failures] == ["reminder tick failed", "follow-up tick failed"]
+    assert all(r.exc_info for r in failures)  # with the traceback, for the operator
 
 
 async def test_the_console_prints_proactive_messages_with_their_choices(services: Services, tmp_path: Path) -> None:

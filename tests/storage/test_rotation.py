@@ -16,7 +16,7 @@ from bot.storage.rotation import rotate_key
 from bot.storage.store import Store
 from tests.helpers import CONTENT, ROOT, TEST_KEY, Chat
 
-NEW_KEY = "a-brand-new-secret-" + "n" * 30
+NEW_KEY = "a-brand-new-secret-Hq4Wt8Zp2Lx6Vn9Rc3Jm7Bk5Gd1Fs0Ya"
 
 
 async def _person_with_a_note(db: Path) -> None:

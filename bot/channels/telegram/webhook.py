@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from typing import Any
 
@@ -12,6 +11,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
+
+from bot.web import load_json, read_body
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +32,12 @@ def webhook_route(application: Application[Any, Any, Any, Any, Any, Any], secret
         if not secret_matches(request.headers.get(AUTH_HEADER), secret):
             log.warning("refused a Telegram webhook call without the right secret token")
             return PlainTextResponse("forbidden", status_code=403)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+        body = await read_body(request, MAX_BODY_BYTES)
+        if body is None:
             return PlainTextResponse("too large", status_code=413)
         try:
             update = Update.de_json(_json_object(body), application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             log.warning("refused a Telegram webhook call that is not an update")
             return PlainTextResponse("not an update", status_code=400)
         await application.update_queue.put(update)
@@ -46,7 +47,7 @@ def webhook_route(application: Application[Any, Any, Any, Any, Any, Any], secret
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
-    data = json.loads(body)
+    data = load_json(body)
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise ValueError("not an update")
     return data

@@ -27,7 +27,8 @@ def open_whatsapp(services: Services) -> WhatsAppChannel:
         template_language(code)
     graph = Graph(settings.whatsapp_api_base_url, settings.whatsapp_phone_number_id,
                   settings.whatsapp_access_token.get_secret_value())
-    messenger = Messenger(graph, services.library, services.store.vault.callback_key)
+    messenger = Messenger(graph, services.library, services.store.vault.callback_key, services.store.whatsapp,
+                          services.clock)
     template = TemplateSettings(settings.whatsapp_template_name, locales, services.engine.default_language)
     sender = WhatsAppSender(messenger, services.clock, template)
     return WhatsAppChannel(services.engine, services.store, services.clock, sender,

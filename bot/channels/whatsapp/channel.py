@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import weakref
 from collections.abc import Coroutine
@@ -19,7 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.whatsapp.graph import reason_for
-from bot.channels.whatsapp.sender import CHANNEL, LruMap, Messenger, WhatsAppSender
+from bot.channels.whatsapp.sender import CHANNEL, Messenger, WhatsAppSender
 from bot.channels.whatsapp.webhook import SIGNATURE_HEADER, InboundMessage, StatusUpdate, parse, signature_ok
 from bot.core import callbacks
 from bot.core.clock import Clock
@@ -28,6 +27,7 @@ from bot.core.messages import Address, Incoming, Reply
 from bot.core.outbound import DeliveryError, Sender
 from bot.storage.contacts import ContactStatus
 from bot.storage.store import Store
+from bot.web import MAX_BODY_BYTES, load_json, read_body
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,6 @@ SILENT_KINDS = frozenset({"reaction", "system", "request_welcome"})  # nothing t
 PRESSED_KINDS = frozenset({"interactive", "button"})
 # A pressed id that fails verification becomes this key, which no feature owns: the engine answers kindly.
 STALE_KEY = "stale"
-SEEN_IDS = 50_000
 STOP_SECONDS = 10.0
 
 
@@ -56,7 +55,6 @@ class WhatsAppChannel:
         self.phone_number_id = phone_number_id
         self.app_secret = app_secret.encode()
         self.verify_token = verify_token
-        self._seen: LruMap[str, bool] = LruMap(SEEN_IDS)
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: weakref.WeakValueDictionary[Address, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -98,18 +96,21 @@ class WhatsAppChannel:
         return PlainTextResponse("Forbidden", status_code=403)
 
     async def receive(self, request: Request) -> Response:
-        body = await request.body()
+        body = await read_body(request)
+        if body is None:
+            log.warning("whatsapp webhook refused: body larger than %s bytes", MAX_BODY_BYTES)
+            return PlainTextResponse("Payload Too Large", status_code=413)
         if not signature_ok(self.app_secret, body, request.headers.get(SIGNATURE_HEADER)):
             log.warning("whatsapp webhook refused: missing or wrong signature")
             return PlainTextResponse("Forbidden", status_code=403)
         try:
-            data = json.loads(body)
+            data = load_json(body)
         except ValueError:
             return PlainTextResponse("Bad Request", status_code=400)
         payload = parse(data, self.phone_number_id)
         for message in payload.messages:
-            if message.id not in self._seen:
-                self._seen.set(message.id, True)
+            # Remembered in the database, so a replay after a restart is recognised too.
+            if await self.store.whatsapp.first_sight(message.id, self.clock.now()):
                 self._spawn(self._answer(message))
         if payload.statuses:
             self._spawn(self._record(payload.statuses))
@@ -139,10 +140,10 @@ class WhatsAppChannel:
     async def _answer_locked(self, address: Address, message: InboundMessage) -> None:
         if message.kind in SILENT_KINDS:
             return
-        if message.kind == "button" and (held := self.messenger.held.pop(address)):
+        if message.kind == "button" and (held := await self.messenger.pop_held(address)):
             await self.messenger.deliver(address, held, await self._touch(address))
             return
-        incoming = self._incoming(address, message)
+        incoming = await self._incoming(address, message)
         if incoming is None:
             language = await self._touch(address)
             only_text = Reply(self.engine.library.text(language, "whatsapp.only_text"))
@@ -150,15 +151,13 @@ class WhatsAppChannel:
             return
         replies = await self.engine.handle(incoming)
         contact = await self.store.contacts.find(address)
-        if contact is None:
-            self.messenger.forget(address)
         await self.messenger.deliver(address, replies, contact.language if contact else self.engine.default_language)
 
-    def _incoming(self, address: Address, message: InboundMessage) -> Incoming | None:
+    async def _incoming(self, address: Address, message: InboundMessage) -> Incoming | None:
         """The Incoming for text and pressed choices; None for what the bot cannot read."""
         if message.kind == "text":
             text = message.text.strip()
-            numbered = self.messenger.numbered.get(address) or ()
+            numbered = await self.messenger.numbered(address) if text.isdigit() else ()
             if text.isdigit() and 1 <= int(text) <= len(numbered):
                 return Incoming.pressed(address, numbered[int(text) - 1].key, typed=text)
             return Incoming.from_text(address, message.text)

@@ -2,17 +2,16 @@
 
 Inside 24 hours of the person's last message a proactive message goes as is; outside, only the approved
 template may go. Its quick-reply button carries a signed choice, and the held message is shown when the
-person presses it (held in memory only: after a restart the button opens the menu or the check-in instead).
+person presses it. Held messages and numbered choices live in the database (encrypted, expiring), so a restart
+loses neither; when one has expired, the button opens the menu or the check-in instead.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Generic, TypeVar
 
 from bot.channels.whatsapp.graph import Graph, Template, WindowClosed
 from bot.channels.whatsapp.render import Wording, render
@@ -21,53 +20,25 @@ from bot.core.clock import Clock
 from bot.core.i18n import Library
 from bot.core.messages import Address, Choice, Reply
 from bot.core.outbound import Outgoing
+from bot.storage.whatsapp import WhatsAppMemory
 
 CHANNEL = "whatsapp"
 WINDOW = timedelta(hours=24)
 WINDOW_MARGIN = timedelta(minutes=5)  # a message queued at 23:59 must not land after the window closed
 # Where the template's button leads when the held message is gone (after a restart), by outbox kind.
 KIND_COMMAND = {"reminder": "checkin", "followup": "reflect"}
-MEMORY_LIMIT = 10_000
 MAX_HELD = 10  # replies held per person while they have not pressed the template's button
-
-Key = TypeVar("Key")
-Value = TypeVar("Value")
-
-
-class LruMap(Generic[Key, Value]):
-    """A bounded map that forgets the least recently used entries: per-person memory that never grows."""
-
-    def __init__(self, limit: int = MEMORY_LIMIT) -> None:
-        self.limit = limit
-        self._items: OrderedDict[Key, Value] = OrderedDict()
-
-    def __contains__(self, key: Key) -> bool:
-        return key in self._items
-
-    def get(self, key: Key) -> Value | None:
-        if key in self._items:
-            self._items.move_to_end(key)
-        return self._items.get(key)
-
-    def set(self, key: Key, value: Value) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.limit:
-            self._items.popitem(last=False)
-
-    def pop(self, key: Key) -> Value | None:
-        return self._items.pop(key, None)
-
 
 class Messenger:
     """Render and send Replies to a person; remember numbered choices and held proactive messages."""
 
-    def __init__(self, graph: Graph, library: Library, callback_key: bytes) -> None:
+    def __init__(self, graph: Graph, library: Library, callback_key: bytes, memory: WhatsAppMemory,
+                 clock: Clock) -> None:
         self.graph = graph
         self.library = library
         self.callback_key = callback_key
-        self.numbered: LruMap[Address, tuple[Choice, ...]] = LruMap()
-        self.held: LruMap[Address, tuple[Reply, ...]] = LruMap()
+        self.memory = memory
+        self.clock = clock
 
     def wording(self, language: str) -> Wording:
         text = self.library.text
@@ -86,14 +57,17 @@ class Messenger:
             for part in rendered.parts:
                 ids.append(await self.graph.send(address.id, part))
             if rendered.numbered:
-                self.numbered.set(address, rendered.numbered)
+                await self.memory.set_numbered(address, rendered.numbered, self.clock.now())
             elif reply.choices:
-                self.numbered.pop(address)
+                await self.memory.drop_numbered(address)
         return ids
 
-    def forget(self, address: Address) -> None:
-        self.numbered.pop(address)
-        self.held.pop(address)
+    async def numbered(self, address: Address) -> tuple[Choice, ...]:
+        """The numbered choices last shown to this person (typing a number presses one)."""
+        return await self.memory.numbered(address, self.clock.now())
+
+    async def pop_held(self, address: Address) -> tuple[Reply, ...]:
+        return await self.memory.pop_held(address, self.clock.now())
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +114,7 @@ class WhatsAppSender:
         payload = self.messenger.sign(address, f"menu:{command}")
         template = Template(self.template.name, self.locales(outgoing.language), payload)
         message_id = await self.messenger.graph.send_template(address.id, template)
-        earlier = self.messenger.held.get(address) or ()
-        self.messenger.held.set(address, (*earlier, *outgoing.replies)[-MAX_HELD:])
+        now = self.clock.now()
+        earlier = await self.messenger.memory.held(address, now)
+        await self.messenger.memory.set_held(address, (*earlier, *outgoing.replies)[-MAX_HELD:], now)
         return message_id

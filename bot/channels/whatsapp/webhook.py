@@ -18,8 +18,8 @@ SIGNATURE_PREFIX = "sha256="
 
 def signature_ok(secret: bytes, body: bytes, header: str | None) -> bool:
     """True when `header` is `sha256=<hex>` of the HMAC-SHA256 of the raw body; compared in constant time."""
-    if not header or not header.startswith(SIGNATURE_PREFIX):
-        return False
+    if not header or not header.isascii() or not header.startswith(SIGNATURE_PREFIX):
+        return False  # compare_digest refuses non-ASCII text with a TypeError: such a header is simply wrong
     expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, header[len(SIGNATURE_PREFIX):].strip().lower())
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot.charts import qr_png
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Image, Reply
+from bot.core.text import one_line
 from bot.core.timing import local_now
 from bot.core.zones import LIKELY_ZONES, parse_zone, zone_choice, zone_label
 from bot.errors import StaleChoice
@@ -94,7 +95,7 @@ class Cohorts(Feature):
         self._require_facilitator(turn)
         state = turn.conversation.state
         if state == NAME_STATE:
-            return await self._got_name(turn, " ".join(text.split()))
+            return await self._got_name(turn, one_line(text))
         if state == ZONE_STATE:
             zone = parse_zone(text)
             if zone is None:

@@ -14,6 +14,7 @@ from bot.core.features.base import Feature, Turn, key
 from bot.core.features.cohorts import short
 from bot.core.messages import Choice, Reply
 from bot.core.reach import parse_detail, reach_choices
+from bot.core.text import one_line as one_line  # support.py imports it from here
 from bot.errors import StaleChoice
 from bot.scheduling.support import NOTICE, end, pass_on, say
 from bot.storage.facilitators import Action
@@ -40,10 +41,6 @@ TEXT_STATES = frozenset({ALIAS_STATE, INTRO_STATE, DETAIL_STATE})
 MAX_PENDING_SHOWN = 8
 REPORTS_SHOWN = 5
 COUNTS_OVER = timedelta(days=30)
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def language_names(turn: Turn, codes: tuple[str, ...] | list[str]) -> str:

@@ -65,6 +65,7 @@ def test_other_phone_numbers_and_malformed_payloads_are_skipped() -> None:
     payload = inbound("111", text("hello"))
     payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999"
     assert parse(payload, PHONE_NUMBER_ID).messages == []
+    junk: object
     for junk in (None, [], "x", {"entry": "x"}, {"entry": [{"changes": [{"value": 3}]}]},
                  envelope({"messages": [{"type": "text"}], "contacts": "x"}), envelope({"statuses": [{"id": 1}]})):
         assert parse(junk, PHONE_NUMBER_ID).messages == []

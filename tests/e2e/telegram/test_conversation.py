@@ -8,7 +8,7 @@ from bot.core import callbacks
 from bot.core.features.cohorts import deep_link
 from bot.core.messages import Address
 from tests.e2e.fake_telegram import BOT_USERNAME, FakeTelegram, Person, Sent
-from tests.helpers import person_rows, rows
+from tests.helpers import person_rows, rows, stored_bytes
 
 
 def keys(services: Services, person: Person, sent: Sent) -> list[str]:
@@ -64,7 +64,7 @@ async def test_start_checkin_reflect_forget(services: Services, fake: FakeTelegr
     assert "Everything is deleted" in forgotten.text
     assert person_rows(db) == 0
     assert len(fake.calls_of("answerCallbackQuery")) == fake.callback_queries
-    assert str(person.chat_id).encode() not in db.read_bytes()
+    assert str(person.chat_id).encode() not in stored_bytes(db)
 
 
 async def test_step_by_step_exercise_moves_on_in_place(services: Services, person: Person) -> None:

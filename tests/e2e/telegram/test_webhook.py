@@ -89,3 +89,13 @@ async def test_a_body_that_is_not_an_update_gets_400(services: Services, web: st
 async def test_health_is_served_beside_the_webhook(web: str) -> None:
     async with httpx.AsyncClient(timeout=5) as client:
         assert (await client.get(f"{web}/healthz")).text == "ok"
+
+
+async def test_deeply_nested_json_gets_400_not_a_crash(services: Services, web: str) -> None:
+    depth = 100_000
+    body = b'{"update_id": 1, "message": ' + b"[" * depth + b"]" * depth + b"}"
+    headers = {HEADER: services.store.vault.webhook_secret}
+    async with httpx.AsyncClient(timeout=5) as client:
+        response = await client.post(f"{web}/telegram/webhook", content=body, headers=headers)
+    assert response.status_code == 400
+    assert person_rows(services.settings.database_path) == 0

@@ -9,14 +9,14 @@ import pytest
 
 from bot.core.messages import Address
 from tests.fakes.whatsapp import Phone, Rig
-from tests.helpers import person_rows, rows
+from tests.helpers import person_rows, rows, stored_bytes
 
 STEP_LIMIT = 20
 
 
 def database_bytes(database: Path) -> bytes:
-    """Everything SQLite keeps on disk for this database (main file and write-ahead log)."""
-    return b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    """Everything SQLite keeps on disk for this database (main file, write-ahead log and SHM)."""
+    return stored_bytes(database)
 
 
 async def do_a_reflection(phone: Phone) -> None:

@@ -1,0 +1,48 @@
+"""`db restore`: a backup goes back only when it is whole and was written under the key in use."""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+
+from bot.errors import CompanionError
+from bot.storage.crypto import DecryptError, Vault
+from bot.storage.db import Database, backup_key_check, check_backup, install_backup
+
+
+async def restore_backup(source: Path, target: Path, secret: str) -> int:
+    """Put `source` in place of `target` after its checks; return how many people it holds."""
+    _check_source(source, target)
+    stored, sample, people = backup_key_check(source)
+    if not _same_key(Vault(secret), stored, sample):
+        raise CompanionError(f"db restore: {source.name} was made under another DATA_KEY; nothing was changed. "
+                             "Restore it with the key it was made with (DATA_KEY or secret.key)")
+    install_backup(source, target)
+    db = Database(target)
+    await db.connect()
+    try:
+        await db.migrate()
+    finally:
+        await db.close()
+    return people
+
+
+def _check_source(source: Path, target: Path) -> None:
+    if not source.is_file():
+        raise CompanionError(f"db restore: {source.name} is not a file")
+    if target.exists() and source.resolve() == target.resolve():
+        raise CompanionError("db restore: FILE is the live database itself; name a backup")
+    check_backup(source)
+
+
+def _same_key(vault: Vault, stored: bytes | None, sample: bytes | None) -> bool:
+    """The key check value decides; a backup from before it is judged by one encrypted address."""
+    if stored is not None:
+        return hmac.compare_digest(stored, vault.check_value)
+    if sample is None:
+        return True
+    try:
+        vault.decrypt(sample)
+    except DecryptError:
+        return False
+    return True

@@ -7,6 +7,7 @@ import re
 from functools import cached_property
 from pathlib import Path
 
+from bot.core.typed import normalize
 from bot.library.loader import BASE_LANGUAGE, LanguagePack, load_packs
 from bot.library.schema import STAGE_ORDER, CheckIn, Exercise, Help, Stage
 
@@ -82,6 +83,24 @@ class Library:
                 for alias in aliases:
                     words.setdefault(alias.lower(), command)
         return words
+
+    def answer_words(self, language: str) -> tuple[frozenset[str], frozenset[str]]:
+        """Typed yes and no words: the person's language first, then any language's (people switch languages)."""
+        return self._all_answer_words.get(language) or self._all_answer_words[BASE_LANGUAGE]
+
+    @cached_property
+    def _all_answer_words(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+        return {code: self._answer_words_for(code) for code in self.packs}
+
+    def _answer_words_for(self, language: str) -> tuple[frozenset[str], frozenset[str]]:
+        own = self.pack(language).words
+        own_yes = {normalize(w) for w in own.yes_words}
+        own_no = {normalize(w) for w in own.no_words}
+        any_yes = {normalize(w) for pack in self.packs.values() for w in pack.words.yes_words}
+        any_no = {normalize(w) for pack in self.packs.values() for w in pack.words.no_words}
+        yes = own_yes | (any_yes - own_no - any_no)
+        no = own_no | (any_no - own_yes - any_yes)
+        return frozenset(w for w in yes if w), frozenset(w for w in no if w)
 
     def command_for_word(self, word: str) -> str | None:
         """The command a typed word stands for in any language ('menu', 'msaada', 'STOP')."""

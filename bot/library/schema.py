@@ -128,6 +128,9 @@ class Words(Strict):
     discreet: tuple[str, ...] = ()
     crisis: tuple[str, ...] = ()
     commands: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # Typed answers to a yes/no question ("yes", "ok", "I agree"); matched without case, accents or punctuation.
+    yes_words: tuple[str, ...] = ()
+    no_words: tuple[str, ...] = ()
 
 
 class LanguageInfo(Strict):

@@ -94,6 +94,11 @@ class Feature:
         """True in states where typed words are answers, not commands (except the stop words)."""
         return False
 
+    def matches_labels(self, state: str) -> bool:
+        """True in text states whose choices may also be typed by name ('Today', 'No quiet hours'); numbers there
+        stay the feature's own (a typed '8' is a time, not the eighth choice)."""
+        return False
+
     def passes_crisis_text(self, state: str) -> bool:
         """True where text with a crisis word is still used after the help card (e.g. a broadcast draft)."""
         return False

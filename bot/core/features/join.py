@@ -14,6 +14,8 @@ from bot.scheduling.followups import sync_cohort
 from bot.scheduling.people import change_timezone
 from bot.storage.cohorts import Cohort, CohortStatus
 
+LEAVE_STATE = "join.leave"
+
 
 class Join(Feature):
     name = "join"
@@ -59,14 +61,16 @@ class Join(Feature):
                 cohort = await turn.store.cohorts.get(int(cohort_id))
                 if cohort is None:
                     raise StaleChoice("join")
+                await turn.set_state(LEAVE_STATE)
                 return [Reply(turn.t("join.leave_confirm", name=cohort.name), (
-                    Choice(key("join", "leaveyes", cohort.id), turn.t("join.btn_leave_yes")),
-                    Choice("menu:menu", turn.t("join.btn_stay")),
+                    Choice(key("join", "leaveyes", cohort.id), turn.t("join.btn_leave_yes"), "yes"),
+                    Choice("menu:menu", turn.t("join.btn_stay"), "no"),
                 ))]
             case ["leaveyes", cohort_id] if cohort_id.isdigit():
                 cohort = await turn.store.cohorts.get(int(cohort_id))
                 if cohort is None or not await turn.store.cohorts.leave(cohort.id, contact.id):
                     raise StaleChoice("join")
                 await turn.store.deliveries.cancel_in_cohort(cohort.id, "left", turn.now(), contact.id)
+                await turn.clear_state()
                 return [turn.with_menu(turn.t("join.left", name=cohort.name))]
         raise StaleChoice("join")

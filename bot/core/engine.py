@@ -165,7 +165,8 @@ class Engine:
         if owner is not None and state is not None:
             expects_choice = not owner.awaits_text(state)
             if expects_choice or owner.matches_labels(state):
-                typed = self._typed(turn, text, numbers=expects_choice)
+                numbers = expects_choice or owner.numbers_pick(state)
+                typed = self._typed(turn, text, numbers=numbers, partial=expects_choice)
                 if typed is not None:
                     return await self._choice(turn, typed.key)
                 if expects_choice and self._offered(turn):
@@ -195,11 +196,11 @@ class Engine:
         asked = self._asked(turn)
         return asked.choices if asked else ()
 
-    def _typed(self, turn: Turn, text: str, *, numbers: bool) -> Choice | None:
+    def _typed(self, turn: Turn, text: str, *, numbers: bool, partial: bool = True) -> Choice | None:
         """The offered choice a typed reply stands for: its label, a yes/no word, or (where asked) its number."""
         offered = self._offered(turn)
         yes, no = self.library.answer_words(turn.language)
-        return resolve(text, offered, yes, no, numbers=numbers)
+        return resolve(text, offered, yes, no, numbers=numbers, partial=partial)
 
     def _ask_again(self, turn: Turn) -> list[Reply]:
         """A typed reply that fits no choice: ask again kindly, keeping the step and what was entered so far."""

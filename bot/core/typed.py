@@ -37,8 +37,11 @@ def _words(text: str) -> str:
 
 
 def resolve(text: str, choices: Sequence[Choice], yes_words: Collection[str], no_words: Collection[str], *,
-            numbers: bool = True) -> Choice | None:
-    """The one choice a typed reply stands for, or None when it stands for none (or for several)."""
+            numbers: bool = True, partial: bool = True) -> Choice | None:
+    """The one choice a typed reply stands for, or None when it stands for none (or for several).
+
+    Where typed text is also read another way (a time, a zone), pass partial=False: only a whole label counts.
+    """
     if not choices or not text.strip():
         return None
     if numbers and (match := _NUMBER_ONLY.fullmatch(text)):
@@ -56,12 +59,12 @@ def resolve(text: str, choices: Sequence[Choice], yes_words: Collection[str], no
         meaning = [c for c in choices if c.means == means]
         if len(meaning) == 1:
             return meaning[0]
-    if len(typed) >= MIN_PART_CHARS:
+    if partial and len(typed) >= MIN_PART_CHARS:
         padded = f" {typed} "
-        partial = [c for c, label in zip(choices, labels, strict=True)
+        within = [c for c, label in zip(choices, labels, strict=True)
                    if label and (padded in f" {label} " or (len(label) >= MIN_PART_CHARS and f" {label} " in padded))]
-        if len(partial) == 1:
-            return partial[0]
+        if len(within) == 1:
+            return within[0]
     return None
 
 

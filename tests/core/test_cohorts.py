@@ -51,7 +51,7 @@ async def test_nonsense_answers_are_refused_kindly_and_asked_again(services: Ser
     assert "Which language" in fay.text
     await fay.press("English")
     await fay.send("Mars/Olympus_Mons")
-    assert "don't know that time zone" in fay.text
+    assert "don't know that place or time zone" in fay.text
     assert rows(services.settings.database_path, "SELECT COUNT(*) FROM cohorts") == [(0,)]
     await fay.press("Lagos")
     assert "is ready" in fay.text

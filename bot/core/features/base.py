@@ -99,6 +99,10 @@ class Feature:
         stay the feature's own (a typed '8' is a time, not the eighth choice)."""
         return False
 
+    def numbers_pick(self, state: str) -> bool:
+        """True in text states where a typed number can only mean a choice (no zone is called '2')."""
+        return False
+
     def passes_crisis_text(self, state: str) -> bool:
         """True where text with a crisis word is still used after the help card (e.g. a broadcast draft)."""
         return False

@@ -94,6 +94,9 @@ class Cohorts(Feature):
     def matches_labels(self, state: str) -> bool:
         return state in (DATE_STATE, REDATE_STATE, ZONE_STATE)
 
+    def numbers_pick(self, state: str) -> bool:
+        return state == ZONE_STATE
+
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         self._require_facilitator(turn)
         state = turn.conversation.state

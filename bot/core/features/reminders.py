@@ -53,6 +53,9 @@ class Reminders(Feature):
     def matches_labels(self, state: str) -> bool:
         return self.awaits_text(state)
 
+    def numbers_pick(self, state: str) -> bool:
+        return state == ZONE_STATE
+
     async def _status(self, turn: Turn, lead: str = "") -> Reply:
         contact = turn.require_contact()
         settings = await turn.store.reminders.get(contact.id)

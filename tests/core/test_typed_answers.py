@@ -538,3 +538,23 @@ async def test_offered_choices_survive_a_restart(services: Services) -> None:
     replies = await engine.handle(Incoming.from_text(chat.address, "yes"))
     assert STALE not in "\n".join(r.text for r in replies)
     assert await contact(services, chat) is None
+
+
+async def test_free_text_steps_keep_typed_words_as_words(services: Services) -> None:
+    """Where words are the answer (a reflection, a note, a broadcast), "1" or "yes" is never taken for a button."""
+    chat = Person(services, "ana")
+    await chat.consent(keep_notes=True)
+    await chat.open_exercise("Self", "As you would a friend")
+    await chat.press("Next")
+    await chat.send("1")
+    await chat.send("/checkin")
+    await chat.press("Okay")
+    await chat.send("skip")
+    found = await contact(services, chat)
+    assert found is not None
+    assert [c.note for c in await services.store.checkins.latest(found.id, 1)] == ["skip"]
+    fay = await facilitator(services, "fay")
+    await new_cohort(fay)
+    await fay.send("/broadcast")
+    await fay.send("yes")
+    assert "Here is exactly what each person will see" in fay.text and "\nyes" in fay.text

@@ -14,7 +14,7 @@ from bot.charts import qr_png
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Image, Reply
 from bot.core.timing import local_now
-from bot.core.zones import LIKELY_ZONES, find_zones, is_zone, zone_choice, zone_label
+from bot.core.zones import LIKELY_ZONES, find_zones, is_zone, zone_choice, zone_label, zone_name
 from bot.errors import StaleChoice
 from bot.scheduling.followups import sync_cohort
 from bot.storage.cohorts import MAX_NAME_CHARS, Cohort, CohortStatus
@@ -210,7 +210,7 @@ class Cohorts(Feature):
     def _detail(self, turn: Turn, cohort: Cohort, *, created: bool = False) -> Reply:
         text = turn.t("cohorts.created" if created else "cohorts.detail", name=cohort.name, code=cohort.code,
                       link=deep_link(turn.engine, cohort.code), date=cohort.workshop_date.isoformat(),
-                      zone=cohort.timezone, language=turn.library.pack(cohort.language).info.name,
+                      zone=zone_name(cohort.timezone), language=turn.library.pack(cohort.language).info.name,
                       members=cohort.members, status=turn.t(f"cohorts.status_{cohort.status}"))
         choices = [Choice(key("cohorts", "qr", cohort.id), turn.t("cohorts.btn_qr"))]
         if cohort.status == CohortStatus.OPEN:

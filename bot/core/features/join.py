@@ -9,6 +9,7 @@ from bot.core.features.base import Feature, Turn, key
 from bot.core.features.cohorts import short
 from bot.core.features.onboarding import cohort_code
 from bot.core.messages import Choice, Reply
+from bot.core.zones import zone_name
 from bot.errors import StaleChoice
 from bot.scheduling.followups import sync_cohort
 from bot.scheduling.people import change_timezone
@@ -44,7 +45,7 @@ class Join(Feature):
         else:
             await sync_cohort(turn.store, steps, cohort, now, contact_id=contact.id)
         text = "join.joined" if added else "join.already"
-        return [turn.with_menu(turn.t(text, name=cohort.name, zone=turn.require_contact().timezone))]
+        return [turn.with_menu(turn.t(text, name=cohort.name, zone=zone_name(turn.require_contact().timezone)))]
 
     async def _mine(self, turn: Turn) -> list[Reply]:
         cohorts = await turn.store.cohorts.memberships(turn.require_contact().id)

@@ -181,7 +181,7 @@ def find_zones(text: str, languages: Iterable[str] = NAME_LANGUAGES) -> list[str
     offset = _offset_zone(stripped.lower().replace(" ", ""))
     if offset is not None:
         return [offset]
-    found = _index(tuple(dict.fromkeys([*languages, *NAME_LANGUAGES]))).get(normalize(stripped))
+    found = _index(tuple(sorted({*languages, *NAME_LANGUAGES}))).get(normalize(stripped))
     if not found:
         return []
     return _representatives(found)[:MAX_CANDIDATES]

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
@@ -18,6 +19,7 @@ from bot.core.flood import FloodGuard, Verdict
 from bot.core.i18n import Library
 from bot.core.messages import Address, Choice, Incoming, Reply
 from bot.core.timing import local_now
+from bot.core.typed import resolve
 from bot.errors import BadInput, StaleChoice
 from bot.storage.contacts import ContactStatus
 from bot.storage.conversations import Conversation
@@ -38,6 +40,8 @@ OPEN_PREFIXES = frozenset({"start", "help", "menu"})
 # Commands whose code, sent as someone's very first message, waits through onboarding and is used after "I agree".
 CARRIED_THROUGH_CONSENT = frozenset({"join", "facilitator", "buddy"})
 HINTS_REMEMBERED = 10_000  # past this, yesterday's entries are dropped from the once-a-day hint memory
+# Before consent nothing is stored, so the welcome's choices are remembered in memory only, for this many people.
+MAX_REMEMBERED_BEFORE_CONSENT = 10_000
 
 
 class Engine:
@@ -59,6 +63,8 @@ class Engine:
         # Channels that can delete a chat's recent messages (/hide); each adds itself when it starts.
         self.deleting_channels: set[str] = set()
         self._hinted: dict[int, date] = {}  # contact id -> the day they last saw the one-line /help hint
+        # The language and choices last offered to someone who has not consented yet (the welcome, the consent).
+        self._welcome_choices: OrderedDict[Address, tuple[str, Reply]] = OrderedDict()
 
     def has_command(self, command: str) -> bool:
         return command in self.by_command
@@ -134,15 +140,20 @@ class Engine:
         try:
             command, args = self._command_of(turn, incoming, text)
             if command is not None:
-                return await self.run_command(turn, command, args)
-            if incoming.choice is not None:
+                replies = await self.run_command(turn, command, args)
+            elif incoming.choice is not None:
                 typed = await self._typed_number(turn, incoming)
-                return typed if typed is not None else await self._choice(turn, incoming.choice)
-            return await self._text(turn, text)
+                replies = typed if typed is not None else await self._choice(turn, incoming.choice)
+            else:
+                replies = await self._text(turn, text)
         except StaleChoice:
+            if incoming.choice is None:  # "stale" is said only of an old button, never of typed words
+                return self._ask_again(turn)
             return [Reply(turn.t("errors.stale"), turn.menu_choices())]
         except BadInput as exc:
             return [Reply(turn.t(exc.key), turn.menu_choices())]
+        await self._remember(turn, replies)
+        return replies
 
     async def _turn(self, incoming: Incoming) -> Turn:
         found = await self.store.find_person(incoming.sender)
@@ -221,8 +232,21 @@ class Engine:
 
     async def _text(self, turn: Turn, text: str) -> list[Reply]:
         if turn.contact is None:
+            if self._offered(turn):
+                typed = self._typed(turn, text, numbers=True)
+                return await self._choice(turn, typed.key) if typed else self._ask_again(turn)
             return await self.by_command["start"].on_command(turn, "start", "")
         owner = self.features.get(turn.conversation.feature or "")
+        state = turn.conversation.state
+        if owner is not None and state is not None:
+            expects_choice = not owner.awaits_text(state)
+            if expects_choice or owner.matches_labels(state):
+                numbers = expects_choice or owner.numbers_pick(state)
+                typed = self._typed(turn, text, numbers=numbers, partial=expects_choice)
+                if typed is not None:
+                    return await self._choice(turn, typed.key)
+                if expects_choice and self._offered(turn):
+                    return self._ask_again(turn)
         if owner is not None:
             return await owner.on_text(turn, text)
         for feature in self.features.values():
@@ -232,6 +256,58 @@ class Engine:
         if turn.crisis:
             return []  # the card already answered; "I didn't catch that" under it would be unkind
         return [Reply(turn.t("errors.not_understood"), turn.menu_choices())]
+
+    def _asked(self, turn: Turn) -> Reply | None:
+        """The question last asked with choices in this conversation (before consent: held in memory)."""
+        if turn.contact is not None:
+            offered = turn.conversation.offered
+            if not offered:
+                return None
+            return Reply(turn.conversation.asked, tuple(Choice(key, label, means) for key, label, means in offered))
+        remembered = self._welcome_choices.get(turn.incoming.sender)
+        if remembered is None:
+            return None
+        turn.language = remembered[0]
+        return remembered[1]
+
+    def _offered(self, turn: Turn) -> tuple[Choice, ...]:
+        asked = self._asked(turn)
+        return asked.choices if asked else ()
+
+    def _typed(self, turn: Turn, text: str, *, numbers: bool, partial: bool = True) -> Choice | None:
+        """The offered choice a typed reply stands for: its label, a yes/no word, or (where asked) its number."""
+        offered = self._offered(turn)
+        yes, no = self.library.answer_words(turn.language)
+        return resolve(text, offered, yes, no, numbers=numbers, partial=partial)
+
+    def _ask_again(self, turn: Turn) -> list[Reply]:
+        """A typed reply that fits no choice: ask again kindly, keeping the step and what was entered so far."""
+        asked = self._asked(turn)
+        if asked is not None:
+            again = turn.t("typed.pick_a_choice")
+            return [Reply(f"{again}\n\n{asked.text}" if asked.text else again, asked.choices)]
+        return [Reply(turn.t("errors.not_understood"), turn.menu_choices())]
+
+    async def _remember(self, turn: Turn, replies: list[Reply]) -> None:
+        """Keep the choices just offered with the conversation, so a typed reply can be matched to one."""
+        asked = next((reply for reply in reversed(replies) if reply.choices), None)
+        choices = asked.choices if asked else ()
+        sender = turn.incoming.sender
+        if turn.contact is None:
+            self._welcome_choices.pop(sender, None)
+            if asked and all(choice.key.startswith("start:") for choice in choices):
+                self._welcome_choices[sender] = (turn.language, Reply(asked.text, choices))
+                while len(self._welcome_choices) > MAX_REMEMBERED_BEFORE_CONSENT:
+                    self._welcome_choices.popitem(last=False)
+            return
+        self._welcome_choices.pop(sender, None)
+        conversation = turn.conversation
+        offered = tuple((choice.key, choice.label, choice.means) for choice in choices)
+        if asked is None or conversation.state is None or offered == conversation.offered:
+            return
+        await self.store.conversations.set(turn.contact.id, conversation.state, conversation.data, self.clock.now(),
+                                           offered, asked.text)
+        turn.conversation = replace(conversation, offered=offered, asked=asked.text)
 
     def _addressed_to_others(self, turn: Turn) -> bool:
         """A facilitator's broadcast draft names overdoses for others: never a personal crisis."""

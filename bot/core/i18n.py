@@ -3,14 +3,49 @@
 from __future__ import annotations
 
 import logging
-from functools import cached_property
+from collections.abc import Callable, Sequence
+from functools import cache, cached_property
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
+
 from bot.core.crisis import CrisisWords, Signal
+from bot.core.typed import normalize
 from bot.library.loader import BASE_LANGUAGE, LanguagePack, load_packs
 from bot.library.schema import STAGE_ORDER, CheckIn, Exercise, Help, Stage
 
 log = logging.getLogger(__name__)
+
+
+@cache
+def _plural_rule(language: str) -> Callable[[float], str]:
+    try:
+        return Locale.parse(language).plural_form
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(BASE_LANGUAGE).plural_form
+
+
+def plural_category(language: str, number: float) -> str:
+    """CLDR's plural category of a number in a language: 'one', 'many', 'other'…"""
+    return _plural_rule(language)(abs(number))
+
+
+@cache
+def plural_categories(language: str) -> frozenset[str]:
+    """Every plural category a language's CLDR rules use ('other' always among them)."""
+    try:
+        return frozenset({"other", *Locale.parse(language).plural_form.tags})
+    except (UnknownLocaleError, ValueError):
+        return frozenset({"other"})
+
+
+def list_text(language: str, items: Sequence[str]) -> str:
+    """Items joined as the language joins a list: 'Okay and Low', 'Okay y Low', 'Okay na Low'."""
+    try:
+        return format_list(list(items), locale=language)
+    except (UnknownLocaleError, ValueError):
+        return ", ".join(items)
 
 
 class Library:
@@ -39,10 +74,18 @@ class Library:
         return self.packs.get(language, self.base)
 
     def text(self, language: str, key: str, /, **values: object) -> str:
-        template = self.pack(language).ui.get(key) or self.base.ui.get(key)
+        """A ui string filled in; a string with plural forms takes the form CLDR's rules pick for its number."""
+        pack = self.pack(language)
+        source = pack if key in pack.ui else self.base
+        template = source.ui.get(key)
         if template is None:
             log.error("missing UI string %s", key)
             return key
+        plural = source.plurals.get(key)
+        if plural is not None:
+            number = values.get(plural.by)
+            if isinstance(number, int | float):
+                template = plural.forms.get(plural_category(source.info.code, number), template)
         try:
             return template.format(**values)
         except (KeyError, IndexError, ValueError):
@@ -99,6 +142,24 @@ class Library:
                 for alias in aliases:
                     words.setdefault(alias.lower(), command)
         return words
+
+    def answer_words(self, language: str) -> tuple[frozenset[str], frozenset[str]]:
+        """Typed yes and no words: the person's language first, then any language's (people switch languages)."""
+        return self._all_answer_words.get(language) or self._all_answer_words[BASE_LANGUAGE]
+
+    @cached_property
+    def _all_answer_words(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+        return {code: self._answer_words_for(code) for code in self.packs}
+
+    def _answer_words_for(self, language: str) -> tuple[frozenset[str], frozenset[str]]:
+        own = self.pack(language).words
+        own_yes = {normalize(w) for w in own.yes_words}
+        own_no = {normalize(w) for w in own.no_words}
+        any_yes = {normalize(w) for pack in self.packs.values() for w in pack.words.yes_words}
+        any_no = {normalize(w) for pack in self.packs.values() for w in pack.words.no_words}
+        yes = own_yes | (any_yes - own_no - any_no)
+        no = own_no | (any_no - own_yes - any_yes)
+        return frozenset(w for w in yes if w), frozenset(w for w in no if w)
 
     def command_for_word(self, word: str) -> str | None:
         """The command a typed word stands for in any language ('menu', 'msaada', 'STOP')."""

@@ -19,8 +19,11 @@ class Address:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
+    """A button. `means` is "yes" or "no" where the choice answers a yes/no question, so typed words match."""
+
     key: str
     label: str
+    means: str = ""
 
 
 @dataclass(frozen=True, slots=True)

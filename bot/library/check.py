@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.callbacks import sign
+from bot.core.i18n import plural_categories
 from bot.core.messages import MAX_CHOICE_KEY_BYTES, Address
 from bot.library.loader import BASE_LANGUAGE, LanguagePack, Problem, read_library
 from bot.library.schema import BUTTON_MAX, STAGE_ORDER, TEXT_MAX, Exercise
@@ -81,6 +82,38 @@ def pack_texts(pack: LanguagePack) -> Iterator[Text]:
         yield Text(pack.files["followups"], f"steps.{follow_up.id}", f"followups:{follow_up.id}", follow_up.text)
     for key, text in pack.ui.items():
         yield Text(ui_file(pack, key.split(".", 1)[0]), key, f"ui:{key}", text)
+    for key, plural in pack.plurals.items():  # each language has its own forms: not compared with English
+        for form, text in plural.forms.items():
+            if form != "other":
+                yield Text(ui_file(pack, key.split(".", 1)[0]), f"{key}.{form}", f"{pack.info.code}:ui:{key}.{form}",
+                           text)
+
+
+def _plurals(pack: LanguagePack, base: LanguagePack | None) -> Iterator[Problem]:
+    """Each string with plural forms has exactly the forms the language's CLDR rules use, and no new placeholder;
+    a string has plural forms in every language or in none."""
+    needed = plural_categories(pack.info.code)
+    for key, plural in sorted(pack.plurals.items()):
+        file = ui_file(pack, key.split(".", 1)[0])
+        missing, extra = sorted(needed - plural.forms.keys()), sorted(plural.forms.keys() - needed)
+        if missing:
+            yield Problem(file, f"{key}: needs the plural forms {missing} "
+                                f"({pack.info.code} counts with {sorted(needed)})")
+        if extra:
+            yield Problem(file, f"{key}: {extra} never used in {pack.info.code} (it counts with {sorted(needed)})")
+        allowed = placeholders(plural.forms["other"]) | {plural.by}
+        for form, text in sorted(plural.forms.items()):
+            if not placeholders(text) <= allowed:
+                yield Problem(file, f"{key}.{form}: placeholders {sorted(placeholders(text) - allowed)} are not in "
+                                    f"the 'other' form")
+        if base is not None and pack is not base and key in base.plurals and base.plurals[key].by != plural.by:
+            yield Problem(file, f"{key}: counts by {plural.by!r}, English by {base.plurals[key].by!r}")
+    if base is None or pack is base:
+        return
+    for key in sorted((base.plurals.keys() - pack.plurals.keys()) & pack.ui.keys()):
+        yield Problem(ui_file(pack, key.split(".", 1)[0]), f"{key}: needs plural forms, as in English")
+    for key in sorted((pack.plurals.keys() - base.plurals.keys()) & base.ui.keys()):
+        yield Problem(ui_file(pack, key.split(".", 1)[0]), f"{key}: English has one text here, not plural forms")
 
 
 def _is_label(key: str) -> bool:
@@ -298,6 +331,7 @@ def check_library(root: Path) -> list[Problem]:
             problems += rule(pack)
         problems += _stigma(pack, base)
         problems += _discreet(pack, base)
+        problems += _plurals(pack, base)
         if base is not None and pack is not base:
             for compare in (_exercises_against_base, _ui_against_base, _followups_against_base,
                             _placeholders_against_base):

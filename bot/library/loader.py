@@ -36,6 +36,27 @@ class Problem:
         return f"{self.file}: {self.message}"
 
 
+# CLDR's plural categories. A ui string may be a mapping of them to texts, e.g. {one: "{count} member", other:
+# "{count} members"}; `by` names the placeholder whose number picks the form (default "count"). `content check`
+# asks each language for exactly the categories its CLDR rules use.
+PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
+PLURAL_BY = "by"
+DEFAULT_PLURAL_BY = "count"
+
+
+@dataclass(frozen=True, slots=True)
+class Plural:
+    """A ui string with one text per plural category; `by` is the placeholder holding the number."""
+
+    by: str
+    forms: dict[str, str]
+
+
+def is_plural(value: object) -> bool:
+    return (isinstance(value, dict) and "other" in value
+            and set(value) <= PLURAL_CATEGORIES | {PLURAL_BY})
+
+
 @dataclass
 class LanguagePack:
     info: LanguageInfo
@@ -47,6 +68,7 @@ class LanguagePack:
     ui: dict[str, str]
     files: dict[str, str] = field(default_factory=dict)  # logical name -> path, for messages
     ui_files: frozenset[str] = frozenset()  # stems of the files in ui/, even empty ones
+    plurals: dict[str, Plural] = field(default_factory=dict)  # ui keys with plural forms; ui holds their "other"
 
     @property
     def folder(self) -> str:
@@ -89,11 +111,12 @@ class _Reader:
                 self.problems.append(Problem(self.rel(path), f"{where}: {error['msg']}"))
             return None
 
-    def ui(self, folder: Path) -> dict[str, str]:
+    def ui(self, folder: Path) -> tuple[dict[str, str], dict[str, Plural]]:
         strings: dict[str, str] = {}
+        plurals: dict[str, Plural] = {}
         if not folder.is_dir():
             self.problems.append(Problem(self.rel(folder), "folder is missing"))
-            return strings
+            return strings, plurals
         for path in sorted(folder.iterdir()):
             if path.name.startswith("."):
                 continue
@@ -106,18 +129,35 @@ class _Reader:
                     self.problems.append(Problem(self.rel(path), "must be a mapping of names to texts"))
                 continue
             for key, value in _flatten(data, path.stem).items():
-                if not isinstance(value, str) or not value.strip():
+                if is_plural(value):
+                    plural = self._plural(path, key, value)  # type: ignore[arg-type]
+                    if plural is not None:
+                        plurals[key] = plural
+                        strings[key] = plural.forms["other"]
+                elif not isinstance(value, str) or not value.strip():
                     self.problems.append(Problem(self.rel(path), f"{key}: must be a non-empty text"))
                 else:
                     strings[key] = value
-        return strings
+        return strings, plurals
+
+    def _plural(self, path: Path, key: str, value: dict[str, object]) -> Plural | None:
+        by = value.get(PLURAL_BY, DEFAULT_PLURAL_BY)
+        forms = {form: text for form, text in value.items() if form != PLURAL_BY}
+        if not isinstance(by, str) or not by.isidentifier():
+            self.problems.append(Problem(self.rel(path), f"{key}.{PLURAL_BY}: must name a placeholder"))
+            return None
+        bad = sorted(form for form, text in forms.items() if not isinstance(text, str) or not text.strip())
+        if bad:
+            self.problems.append(Problem(self.rel(path), f"{key}: plural forms {bad} must be non-empty texts"))
+            return None
+        return Plural(by, {form: str(text) for form, text in forms.items()})
 
 
 def _flatten(data: dict[str, Any], prefix: str) -> dict[str, object]:
     flat: dict[str, object] = {}
     for key, value in data.items():
         name = f"{prefix}.{key}"
-        if isinstance(value, dict):
+        if isinstance(value, dict) and not is_plural(value):
             flat.update(_flatten(value, name))
         else:
             flat[name] = value
@@ -143,7 +183,7 @@ def _read_language(reader: _Reader, folder: Path) -> LanguagePack | None:
     help_card = reader.model(folder / "help.yaml", Help)
     followups = reader.model(folder / "followups.yaml", FollowUps)
     words = reader.model(folder / "words.yaml", Words)
-    ui = reader.ui(folder / "ui")
+    ui, plurals = reader.ui(folder / "ui")
     for name in ("checkin", "help", "followups", "words", "language"):
         files[name] = reader.rel(folder / f"{name}.yaml")
     if info is None or checkin is None or help_card is None or followups is None or words is None:
@@ -151,7 +191,7 @@ def _read_language(reader: _Reader, folder: Path) -> LanguagePack | None:
     if info.code != folder.name:
         reader.problems.append(Problem(files["language"], f"code {info.code!r} differs from the folder name"))
     ui_files = frozenset(p.stem for p in (folder / "ui").glob("*.yaml"))
-    return LanguagePack(info, exercises, checkin, help_card, followups, words, ui, files, ui_files)
+    return LanguagePack(info, exercises, checkin, help_card, followups, words, ui, files, ui_files, plurals)
 
 
 def read_library(root: Path) -> tuple[dict[str, LanguagePack], list[Problem]]:
@@ -181,4 +221,4 @@ def load_packs(root: Path) -> dict[str, LanguagePack]:
     return packs
 
 
-__all__ = ["BASE_LANGUAGE", "STAGE_ORDER", "LanguagePack", "Problem", "load_packs", "read_library"]
+__all__ = ["BASE_LANGUAGE", "STAGE_ORDER", "LanguagePack", "Plural", "Problem", "load_packs", "read_library"]

@@ -153,6 +153,9 @@ class Words(Strict):
     allowed: tuple[str, ...] = ()
     crisis: Crisis = Field(default_factory=Crisis)
     commands: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # Typed answers to a yes/no question ("yes", "ok", "I agree"); matched without case, accents or punctuation.
+    yes_words: tuple[str, ...] = ()
+    no_words: tuple[str, ...] = ()
 
 
 class LanguageInfo(Strict):

@@ -9,7 +9,7 @@ from bot.storage.contacts import from_ts, to_ts
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
 
-MAX_NOTE_CHARS = 40
+MAX_NOTE_CHARS = 500  # a few sentences; the check-in feature says so when it shortens a longer note
 
 
 @dataclass(frozen=True, slots=True)

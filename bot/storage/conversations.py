@@ -11,11 +11,20 @@ from bot.storage.contacts import to_ts
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
 
+# The choices last offered in a conversation, as (key, label, means) triples: a typed reply is matched
+# against them, and the question is asked again when it matches none. Both are stored inside the encrypted
+# data under names no feature uses.
+Offered = tuple[tuple[str, str, str], ...]
+OFFERED_KEY = "_offered"
+ASKED_KEY = "_asked"
+
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
     state: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    offered: Offered = ()
+    asked: str = ""
 
     @property
     def feature(self) -> str | None:
@@ -35,10 +44,14 @@ class Conversations:
         """A Conversation from its stored state and encrypted data (no state: none under way)."""
         if state is None:
             return Conversation()
-        return Conversation(state, json.loads(self.vault.decrypt(data)) if data else {})
+        loaded = json.loads(self.vault.decrypt(data)) if data else {}
+        offered = tuple((str(k), str(label), str(means)) for k, label, means in loaded.pop(OFFERED_KEY, []))
+        return Conversation(state, loaded, offered, str(loaded.pop(ASKED_KEY, "")))
 
-    async def set(self, contact_id: int, state: str, data: dict[str, Any], now: datetime) -> None:
-        blob = self.vault.encrypt(json.dumps(data)) if data else None
+    async def set(self, contact_id: int, state: str, data: dict[str, Any], now: datetime,
+                  offered: Offered = (), asked: str = "") -> None:
+        stored = {**data, OFFERED_KEY: [list(choice) for choice in offered], ASKED_KEY: asked} if offered else data
+        blob = self.vault.encrypt(json.dumps(stored)) if stored else None
         await self.db.execute(
             "INSERT INTO conversations (contact_id, state, data, updated_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (contact_id) DO UPDATE SET state = excluded.state, data = excluded.data,"

@@ -27,7 +27,7 @@ async def test_a_broadcast_reaches_each_member_once_and_reports_counts(services:
     await write(fay, "  Network meeting on Friday at 6 🌼  ", "Spring", "Autumn")
     preview = fay.replies[1].text
     assert fay.replies[0].text.startswith("Here is exactly what each person will see (2 people in")
-    assert "1 member(s) turned messages off" in fay.replies[0].text
+    assert "1 member turned messages off" in fay.replies[0].text
     assert preview == f"{HEADER}\n\nNetwork meeting on Friday at 6 🌼"
     await fay.press("Send now")
     assert "On its way to 2 people" in fay.text
@@ -79,11 +79,11 @@ async def test_a_scheduled_broadcast_is_listed_and_can_be_cancelled(services: Se
     await fay.send("2028-01-15 11:30")
     assert "more than a year" in fay.text
     await fay.send("16/01/2026 18:30")
-    assert "Scheduled for 2026-01-16 18:30 (Africa/Nairobi) to 1 people" in fay.text
+    assert "Scheduled for 2026-01-16 18:30 (Africa/Nairobi) to 1 person" in fay.text
     db = services.settings.database_path
     assert rows(db, "SELECT status, due_at FROM broadcasts") == [("scheduled", 1768577400)]  # 15:30 UTC
     await fay.send("/broadcast")
-    assert "1. 2026-01-16 18:30 (Africa/Nairobi) to “Spring group” — 1 people" in fay.text
+    assert "1. 2026-01-16 18:30 (Africa/Nairobi) to “Spring group” — 1 person" in fay.text
     await fay.press("New message")
     assert "Write your message" in fay.text
     await fay.send("/broadcast")

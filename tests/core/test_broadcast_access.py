@@ -82,7 +82,7 @@ async def test_another_facilitator_sees_only_their_own(services: Services) -> No
     await gil.send("/broadcast")
     assert "Write your message to “Gil one”" in gil.text
     await gil.send("/stats")
-    assert "“Gil one” has 0 member(s)" in gil.text
+    assert "“Gil one” has 0 members." in gil.text
     assert "Spring" not in gil.text
 
 

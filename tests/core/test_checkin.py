@@ -72,3 +72,22 @@ async def test_a_single_very_low_check_in_without_notes_offers_grounding_a_peer_
     assert keys[:3] == ["reflect:go:here-and-now", "menu:support", "help:card"]
     await chat.press("Ground myself")
     assert "1/" in chat.text  # the grounding exercise has begun
+
+
+async def test_a_long_note_is_kept_and_the_shortening_said(services: Services, chat: Chat) -> None:
+    """A note of a few sentences is kept whole; one past the limit is shortened, and the person is told."""
+    from bot.storage.checkins import MAX_NOTE_CHARS
+    await chat.consent(keep_notes=True)
+    sentences = "Slept badly, but went for a walk with my sister and we talked about the old days. " * 3
+    await chat.send("/checkin")
+    await chat.press("Okay")
+    await chat.send(sentences)
+    assert "longer than" not in chat.text and "Saved" in chat.text
+    contact = await services.store.contacts.find(chat.address)
+    assert contact is not None
+    assert (await services.store.checkins.latest(contact.id, 1))[0].note == sentences.strip()
+    await chat.send("/checkin")
+    await chat.press("Okay")
+    await chat.send("x" * (MAX_NOTE_CHARS + 50))
+    assert f"longer than {MAX_NOTE_CHARS} characters" in chat.text and "Saved" in chat.text
+    assert (await services.store.checkins.latest(contact.id, 1))[0].note == "x" * MAX_NOTE_CHARS

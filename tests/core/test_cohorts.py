@@ -51,7 +51,7 @@ async def test_nonsense_answers_are_refused_kindly_and_asked_again(services: Ser
     assert "Which language" in fay.text
     await fay.press("English")
     await fay.send("Mars/Olympus_Mons")
-    assert "don't know that time zone" in fay.text
+    assert "don't know that place or time zone" in fay.text
     assert rows(services.settings.database_path, "SELECT COUNT(*) FROM cohorts") == [(0,)]
     await fay.press("Lagos")
     assert "is ready" in fay.text
@@ -68,7 +68,7 @@ async def test_cohorts_lists_member_counts_and_only_the_owners_cohorts(services:
         await person.consent()
         await person.send(f"/join {code}")
     await fay.send("/cohorts")
-    assert "Fay's group — 2026-01-15 — 2 member(s)" in fay.text
+    assert "Fay's group — 2026-01-15 — 2 members —" in fay.text
     assert "Gil's group" not in fay.text
     await fay.press_key("cohorts:show:2")
     assert "no longer works" in fay.text

@@ -25,7 +25,7 @@ async def test_mood_chart_covers_the_last_30_days(services: Services, clock: Fak
     await chat.send("/checkin")
     await chat.press("Okay")
     replies = await chat.send("/mood")
-    assert "checked in 1 times, on 1 days" in replies[0].text
+    assert "checked in once, on 1 day." in replies[0].text
     assert replies[0].image is not None and replies[0].image.png.startswith(PNG)
 
 
@@ -45,3 +45,17 @@ async def test_journey_comes_with_a_picture(chat: Chat) -> None:
     await chat.consent()
     replies = await chat.send("/journey")
     assert replies[0].image is not None and replies[0].image.png.startswith(PNG)
+
+
+async def test_a_tie_between_moods_says_so(services: Services, clock: FakeClock) -> None:
+    """Two answers given equally often are both named (the lighter first), not one picked at random."""
+    chat = Chat(services.engine)
+    await chat.consent()
+    for mood in ("Low", "Good", "Low", "Good", "Okay"):
+        await chat.send("/checkin")
+        await chat.press(mood)
+        clock.advance(hours=30)
+    replies = await chat.send("/mood")
+    assert "checked in 5 times, on 5 days" in replies[0].text
+    assert "most common answers came up equally often: Good and Low." in replies[0].text
+

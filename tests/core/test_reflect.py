@@ -105,3 +105,17 @@ async def test_someone_elses_choice_cannot_touch_my_state(services: Services) ->
     await ana.press("Start")
     await ben.press_key(ana.choices[0].key)
     assert "no longer works" in ben.text
+
+
+async def test_a_long_answer_is_kept_and_the_shortening_said(services: Services, chat: Chat) -> None:
+    """An answer past the limit is not cut silently: the person is told what was kept."""
+    from bot.core.features.reflect import MAX_ANSWER_CHARS
+    await chat.consent(keep_notes=True)
+    await chat.open_exercise("Self", "As you would a friend")
+    await chat.press("Next")
+    await chat.send("y" * (MAX_ANSWER_CHARS + 10))
+    assert f"longer than {MAX_ANSWER_CHARS} characters, so I kept the first {MAX_ANSWER_CHARS}" in chat.text
+    while "Done ✓" not in chat.text:
+        await chat.press("Next")
+    record = (await services.store.completions.for_contact(1))[0]
+    assert record.answers == ["y" * MAX_ANSWER_CHARS]

@@ -42,7 +42,7 @@ async def test_fewer_than_five_members_show_no_figures(services: Services, clock
     fay, ids = await cohort_of(services, clock, K_MIN - 1)
     await check_in(services, ids, 3, clock.now() - timedelta(days=8))
     replies = await fay.send("/stats")
-    assert replies[0].text.startswith("“Spring group” has 4 member(s).\nFigures appear once at least 5 people")
+    assert replies[0].text.startswith("“Spring group” has 4 members.\nFigures appear once at least 5 people")
     assert all(reply.image is None for reply in replies)
     assert rows(services.settings.database_path, "SELECT action, cohort_id FROM facilitator_audit")[-1] == (
         "stats_viewed", 1)
@@ -125,7 +125,7 @@ async def test_several_cohorts_are_offered_to_choose(services: Services, clock: 
     await fay.send("/stats")
     assert [c.key for c in fay.choices] == ["stats:show:2", "stats:show:1"]
     await fay.press("Spring")
-    assert "“Spring group” has 1 member(s)" in fay.text
+    assert "“Spring group” has 1 member." in fay.text
     await fay.press("Write to them")
     assert "Who should get this message?" in fay.text
 

@@ -97,6 +97,15 @@ class Feature:
         """True in states where typed words are answers, not commands (except the stop words)."""
         return False
 
+    def matches_labels(self, state: str) -> bool:
+        """True in text states whose choices may also be typed by name ('Today', 'No quiet hours'); numbers there
+        stay the feature's own (a typed '8' is a time, not the eighth choice)."""
+        return False
+
+    def numbers_pick(self, state: str) -> bool:
+        """True in text states where a typed number can only mean a choice (no zone is called '2')."""
+        return False
+
     def passes_crisis_text(self, state: str) -> bool:
         """True where typed text is addressed to others, not about oneself (a broadcast draft): no card, no hint."""
         return False

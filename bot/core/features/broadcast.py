@@ -27,6 +27,7 @@ TEXT_STATE = "broadcast.text"
 PREVIEW_STATE = "broadcast.preview"
 WHEN_STATE = "broadcast.when"
 LIST_STATE = "broadcast.list"  # the list of what is under way: typed words start a new message
+CANCEL_STATE = "broadcast.cancel"
 MAX_CHARS = 3500  # with the header, well inside Telegram's and WhatsApp's 4096
 MAX_COHORTS = 8  # with Next and Cancel: ten choices, a WhatsApp list
 MAX_LISTED = 5
@@ -43,13 +44,14 @@ def clean(text: str) -> str:
 
 
 def parse_moment(text: str, zone: str, today: datetime) -> datetime | None:
-    """'2026-03-14 18:30', '14/03/2026 18:30' or just '18:30' (today), on the clock of `zone`; None if unreadable."""
-    *day_part, clock = text.strip().replace("T", " ").split() or [""]
-    minute = parse_clock(clock)
-    if minute is None or len(day_part) > 1:
-        return None
-    day = parse_date(day_part[0]) if day_part else today.date()
-    if day is None:
+    """'2026-03-14 18:30', '14/03/2026 7 pm' or just '18:30' (today), on the clock of `zone`; None if unreadable."""
+    cleaned = text.strip().replace("T", " ")
+    minute = parse_clock(cleaned)
+    day = today.date() if minute is not None else None
+    if minute is None:
+        head, _, clock = cleaned.partition(" ")
+        day, minute = parse_date(head), parse_clock(clock)
+    if day is None or minute is None:
         return None
     return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone_of(zone))
 
@@ -62,6 +64,9 @@ class BroadcastFeature(Feature):
     def awaits_text(self, state: str) -> bool:
         """Under the list, a command word ("help", "menu") is still a command; other words are a new message."""
         return state in (TEXT_STATE, WHEN_STATE)
+
+    def matches_labels(self, state: str) -> bool:
+        return state == WHEN_STATE
 
     def passes_crisis_text(self, state: str) -> bool:
         """A facilitator may announce International Overdose Awareness Day: the draft is kept."""
@@ -138,12 +143,15 @@ class BroadcastFeature(Feature):
                 return await self._ask_text(turn, list(draft.cohort_ids))
             case ["cancel", broadcast_id]:
                 found = await self._own_under_way(turn, broadcast_id)
+                await turn.set_state(CANCEL_STATE)
                 return [Reply(turn.t("broadcast.cancel_confirm", cohorts=await self._names(turn, found)), (
-                    Choice(key("broadcast", "cancelyes", found.id), turn.t("broadcast.btn_cancel_yes")),
-                    Choice(key("broadcast", "keep"), turn.t("broadcast.btn_keep"))))]
+                    Choice(key("broadcast", "cancelyes", found.id), turn.t("broadcast.btn_cancel_yes"), "yes"),
+                    Choice(key("broadcast", "keep"), turn.t("broadcast.btn_keep"), "no")))]
             case ["cancelyes", broadcast_id]:
+                await turn.clear_state()
                 return await self._cancel(turn, await self._own_under_way(turn, broadcast_id))
             case ["keep"]:
+                await turn.clear_state()
                 return [turn.with_menu(turn.t("broadcast.kept"))]
         raise StaleChoice("broadcast")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Reply
 from bot.errors import StaleChoice
+from bot.storage.checkins import MAX_NOTE_CHARS
 
 MOOD_STATE = "checkin.mood"
 NOTE_STATE = "checkin.note"
@@ -52,9 +53,14 @@ class CheckIn(Feature):
         if turn.conversation.state != NOTE_STATE:
             return [Reply(turn.t("checkin.tap_a_mood"))]
         note = " ".join(text.split())
+        shortened = len(note) > MAX_NOTE_CHARS
+        note = note[:MAX_NOTE_CHARS]
         saved = await turn.store.checkins.set_note(contact.id, int(turn.conversation.data["id"]), note)
         await turn.clear_state()
-        return [await self._after(turn, turn.library.checkin(turn.language).note_saved if saved else "")]
+        said = turn.library.checkin(turn.language).note_saved if saved else ""
+        if saved and shortened:
+            said = _joined(turn.t("typed.shortened", max=MAX_NOTE_CHARS), said)
+        return [await self._after(turn, said)]
 
     async def _after(self, turn: Turn, opening: str = "") -> Reply:
         """One closing message (so one notification): care after two low check-ins in a row, else the menu."""

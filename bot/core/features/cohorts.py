@@ -15,7 +15,7 @@ from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Image, Reply
 from bot.core.text import one_line
 from bot.core.timing import local_now
-from bot.core.zones import LIKELY_ZONES, parse_zone, zone_choice, zone_label
+from bot.core.zones import LIKELY_ZONES, find_zones, is_zone, zone_choice, zone_label, zone_name
 from bot.errors import StaleChoice
 from bot.scheduling.followups import sync_cohort
 from bot.storage.cohorts import MAX_NAME_CHARS, Cohort, CohortStatus
@@ -29,6 +29,7 @@ DATE_STATE = "cohorts.date"
 LANG_STATE = "cohorts.lang"
 ZONE_STATE = "cohorts.zone"
 REDATE_STATE = "cohorts.redate"
+CLOSE_STATE = "cohorts.close"
 TEXT_STATES = frozenset({NAME_STATE, DATE_STATE, ZONE_STATE, REDATE_STATE})
 BUTTON_CHARS = 20
 MAX_LISTED = 8
@@ -91,16 +92,25 @@ class Cohorts(Feature):
     def awaits_text(self, state: str) -> bool:
         return state in TEXT_STATES
 
+    def matches_labels(self, state: str) -> bool:
+        return state in (DATE_STATE, REDATE_STATE, ZONE_STATE)
+
+    def numbers_pick(self, state: str) -> bool:
+        return state == ZONE_STATE
+
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         self._require_facilitator(turn)
         state = turn.conversation.state
         if state == NAME_STATE:
             return await self._got_name(turn, one_line(text))
         if state == ZONE_STATE:
-            zone = parse_zone(text)
-            if zone is None:
-                return [Reply(turn.t("cohorts.bad_zone"), self._zone_choices(turn))]
-            return await self._create(turn, zone)
+            zones = find_zones(text, (turn.language,))
+            if len(zones) == 1:
+                return await self._create(turn, zones[0])
+            if zones:
+                return [Reply(turn.t("typed.which_zone"), tuple(
+                    Choice(key("cohorts", "zonen", zone), zone_label(zone, turn.language)) for zone in zones))]
+            return [Reply(turn.t("cohorts.bad_zone"), self._zone_choices(turn))]
         if state in (DATE_STATE, REDATE_STATE):
             when = parse_date(text)
             if when is None:
@@ -127,7 +137,11 @@ class Cohorts(Feature):
                 if zone is None:
                     raise StaleChoice("cohorts")
                 return await self._create(turn, zone)
+            case ["zonen", zone] if state == ZONE_STATE and is_zone(zone):
+                return await self._create(turn, zone)
             case ["show", cohort_id]:
+                if state == CLOSE_STATE:
+                    await turn.clear_state()
                 return [self._detail(turn, await self._owned(turn, cohort_id))]
             case ["qr", cohort_id]:
                 return [self._qr(turn, await self._owned(turn, cohort_id))]
@@ -138,11 +152,13 @@ class Cohorts(Feature):
                               self._day_choices(turn))]
             case ["close", cohort_id]:
                 cohort = await self._owned(turn, cohort_id, open_only=True)
+                await turn.set_state(CLOSE_STATE)
                 return [Reply(turn.t("cohorts.close_confirm", name=cohort.name, members=cohort.members), (
-                    Choice(key("cohorts", "closeyes", cohort.id), turn.t("cohorts.btn_close_yes")),
-                    Choice(key("cohorts", "show", cohort.id), turn.t("cohorts.btn_keep_open")),
+                    Choice(key("cohorts", "closeyes", cohort.id), turn.t("cohorts.btn_close_yes"), "yes"),
+                    Choice(key("cohorts", "show", cohort.id), turn.t("cohorts.btn_keep_open"), "no"),
                 ))]
             case ["closeyes", cohort_id]:
+                await turn.clear_state()
                 return await self._close(turn, await self._owned(turn, cohort_id, open_only=True))
         raise StaleChoice("cohorts")
 
@@ -158,7 +174,8 @@ class Cohorts(Feature):
                 Choice(key("cohorts", "day", "yesterday"), turn.t("cohorts.btn_yesterday")))
 
     def _zone_choices(self, turn: Turn) -> tuple[Choice, ...]:
-        return tuple(Choice(key("cohorts", "zone", i), zone_label(zone)) for i, zone in enumerate(LIKELY_ZONES))
+        return tuple(Choice(key("cohorts", "zone", i), zone_label(zone, turn.language))
+                     for i, zone in enumerate(LIKELY_ZONES))
 
     async def _got_name(self, turn: Turn, name: str) -> list[Reply]:
         if not name or len(name) > MAX_NAME_CHARS:
@@ -194,7 +211,7 @@ class Cohorts(Feature):
     def _detail(self, turn: Turn, cohort: Cohort, *, created: bool = False) -> Reply:
         text = turn.t("cohorts.created" if created else "cohorts.detail", name=cohort.name, code=cohort.code,
                       link=deep_link(turn.engine, cohort.code), date=cohort.workshop_date.isoformat(),
-                      zone=cohort.timezone, language=turn.library.pack(cohort.language).info.name,
+                      zone=zone_name(cohort.timezone), language=turn.library.pack(cohort.language).info.name,
                       members=cohort.members, status=turn.t(f"cohorts.status_{cohort.status}"))
         choices = [Choice(key("cohorts", "qr", cohort.id), turn.t("cohorts.btn_qr"))]
         if cohort.status == CohortStatus.OPEN:

@@ -9,10 +9,13 @@ from bot.core.features.base import Feature, Turn, key
 from bot.core.features.cohorts import short
 from bot.core.features.onboarding import cohort_code
 from bot.core.messages import Choice, Reply
+from bot.core.zones import zone_name
 from bot.errors import StaleChoice
 from bot.scheduling.followups import sync_cohort
 from bot.scheduling.people import change_timezone
 from bot.storage.cohorts import Cohort, CohortStatus
+
+LEAVE_STATE = "join.leave"
 
 
 class Join(Feature):
@@ -42,7 +45,7 @@ class Join(Feature):
         else:
             await sync_cohort(turn.store, steps, cohort, now, contact_id=contact.id)
         text = "join.joined" if added else "join.already"
-        return [turn.with_menu(turn.t(text, name=cohort.name, zone=turn.require_contact().timezone))]
+        return [turn.with_menu(turn.t(text, name=cohort.name, zone=zone_name(turn.require_contact().timezone)))]
 
     async def _mine(self, turn: Turn) -> list[Reply]:
         cohorts = await turn.store.cohorts.memberships(turn.require_contact().id)
@@ -59,14 +62,16 @@ class Join(Feature):
                 cohort = await turn.store.cohorts.get(int(cohort_id))
                 if cohort is None:
                     raise StaleChoice("join")
+                await turn.set_state(LEAVE_STATE)
                 return [Reply(turn.t("join.leave_confirm", name=cohort.name), (
-                    Choice(key("join", "leaveyes", cohort.id), turn.t("join.btn_leave_yes")),
-                    Choice("menu:menu", turn.t("join.btn_stay")),
+                    Choice(key("join", "leaveyes", cohort.id), turn.t("join.btn_leave_yes"), "yes"),
+                    Choice("menu:menu", turn.t("join.btn_stay"), "no"),
                 ))]
             case ["leaveyes", cohort_id] if cohort_id.isdigit():
                 cohort = await turn.store.cohorts.get(int(cohort_id))
                 if cohort is None or not await turn.store.cohorts.leave(cohort.id, contact.id):
                     raise StaleChoice("join")
                 await turn.store.deliveries.cancel_in_cohort(cohort.id, "left", turn.now(), contact.id)
+                await turn.clear_state()
                 return [turn.with_menu(turn.t("join.left", name=cohort.name))]
         raise StaleChoice("join")

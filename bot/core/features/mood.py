@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.charts import MoodPoint, mood_chart
 from bot.core.features.base import Feature, Turn
+from bot.core.i18n import list_text
 from bot.core.messages import Choice, Image, Reply
 from bot.storage.checkins import CheckInRecord
 
@@ -34,12 +35,24 @@ class Mood(Feature):
             return [Reply(turn.t("mood.none"), (Choice("menu:checkin", turn.t("menu.btn_checkin")),))]
         card = turn.library.checkin(turn.language)
         labels = {m.value: m.label for m in card.moods}
-        points = daily_points(checkins, ZoneInfo(contact.timezone))
-        today = turn.now().astimezone(ZoneInfo(contact.timezone)).date()
+        zone = ZoneInfo(contact.timezone)
+        today = turn.now().astimezone(zone).date()
+        first = today - timedelta(days=DAYS)
+        shown = [c for c in checkins if c.at.astimezone(zone).date() >= first]  # exactly what the chart shows
+        points = daily_points(shown, zone)
         png = await mood_chart(points, [labels[v] for v in range(1, 6)], turn.t("mood.chart_title", days=DAYS),
-                               today - timedelta(days=DAYS), today)
-        common = Counter(c.mood for c in checkins).most_common(1)[0][0]
-        summary = turn.t("mood.summary", checkins=len(checkins), days=len(points), common=labels[common])
+                               first, today)
+        summary = turn.t("mood.summary", checkins=turn.t("mood.times", count=len(shown)),
+                         days=turn.t("mood.days", count=len(points)), common=self._common(turn, shown, labels))
         return [Reply(summary, (Choice("menu:checkin", turn.t("menu.btn_checkin")),
                                 Choice("menu:menu", turn.t("menu.btn_menu"))),
                       image=Image(png, turn.t("mood.chart_title", days=DAYS)))]
+
+    def _common(self, turn: Turn, checkins: list[CheckInRecord], labels: dict[int, str]) -> str:
+        """The most common answer; when several came up equally often, all of them, from the lightest down."""
+        counts = Counter(c.mood for c in checkins)
+        most = max(counts.values())
+        tied = sorted((mood for mood, count in counts.items() if count == most), reverse=True)
+        if len(tied) == 1:
+            return turn.t("mood.common_one", mood=labels[tied[0]])
+        return turn.t("mood.common_tie", moods=list_text(turn.language, [labels[mood] for mood in tied]))

@@ -14,6 +14,7 @@ from bot.errors import StaleChoice
 from bot.storage.checkon import is_buddy_code
 from bot.storage.contacts import ContactStatus
 
+NOTES_STATE = "start.notes"
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
@@ -84,6 +85,7 @@ class Onboarding(Feature):
             case ["notes", ("on" | "off") as choice]:
                 contact = turn.require_contact()
                 await turn.store.contacts.update(contact.id, keep_notes=choice == "on")
+                await turn.clear_state()
                 return [turn.with_menu(turn.t(f"start.notes_{choice}"))]
         raise StaleChoice("start")
 
@@ -91,10 +93,11 @@ class Onboarding(Feature):
         if turn.contact is not None:
             return turn.with_menu(turn.t("start.already"))
         tail = _tail(code, mark)
+        turn.language = language  # a typed answer to this question is read, and asked again, in this language
         text = turn.library.text(language, "start.privacy")
         return Reply(text, (
-            Choice(key("start", "yes", language, *tail), turn.library.text(language, "start.btn_agree")),
-            Choice(key("start", "no", language), turn.library.text(language, "start.btn_not_now")),
+            Choice(key("start", "yes", language, *tail), turn.library.text(language, "start.btn_agree"), "yes"),
+            Choice(key("start", "no", language), turn.library.text(language, "start.btn_not_now"), "no"),
         ))
 
     async def _agree(self, turn: Turn, language: str, code: str, mark: str) -> list[Reply]:
@@ -107,8 +110,9 @@ class Onboarding(Feature):
         replies = [Reply(turn.t("start.thanks"))]
         if code:
             replies += await self._follow_link(turn, code, mark)
+        await turn.set_state(NOTES_STATE)
         replies.append(Reply(turn.t("start.ask_notes"), (
-            Choice(key("start", "notes", "off"), turn.t("start.btn_notes_off")),
-            Choice(key("start", "notes", "on"), turn.t("start.btn_notes_on")),
+            Choice(key("start", "notes", "off"), turn.t("start.btn_notes_off"), "no"),
+            Choice(key("start", "notes", "on"), turn.t("start.btn_notes_on"), "yes"),
         )))
         return replies

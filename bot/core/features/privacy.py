@@ -34,8 +34,8 @@ class Privacy(Feature):
             return await self._export(turn)
         await turn.set_state(FORGET_STATE)
         return [Reply(turn.t("privacy.forget_confirm"), (
-            Choice(key("privacy", "forget", "yes"), turn.t("privacy.btn_forget_yes")),
-            Choice(key("privacy", "forget", "no"), turn.t("privacy.btn_forget_no")),
+            Choice(key("privacy", "forget", "yes"), turn.t("privacy.btn_forget_yes"), "yes"),
+            Choice(key("privacy", "forget", "no"), turn.t("privacy.btn_forget_no"), "no"),
         ))]
 
     async def on_choice(self, turn: Turn, parts: list[str]) -> list[Reply]:

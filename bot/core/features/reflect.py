@@ -8,7 +8,9 @@ from bot.core.messages import Choice, Reply
 from bot.errors import StaleChoice
 from bot.library.schema import STAGE_ORDER, Exercise, Stage
 
-STEP_STATE = "reflect.step"
+STEP_STATE = "reflect.step"  # a step that asks for words of the person's own
+CHOOSE_STATE = "reflect.choose"  # a step answered by a choice (or by "Next")
+BROWSE_STATE = "reflect.browse"  # choosing a stage or an exercise
 MAX_ANSWER_CHARS = 1000
 SKIPPED = object()  # a question the person skipped: stored as null
 
@@ -31,6 +33,7 @@ class Reflect(Feature):
         exercises = turn.library.exercises_in(turn.language, stage)
         suggestion = next((e for e in exercises if e.id not in done), exercises[0] if exercises else None)
         choices = [Choice(key("reflect", "stages"), turn.t("reflect.btn_other_stage"))]
+        await turn.set_state(BROWSE_STATE)
         ever_done = frozenset().union(*(progress.done for progress in journey.stages))
         core = next((e for e in turn.library.core_exercises(turn.language) if e.id not in ever_done), None)
         if core is not None:  # lead with the anti-stigma core until it is walked, whatever the stage
@@ -56,13 +59,15 @@ class Reflect(Feature):
         turn.require_contact()
         match parts:
             case ["stages"]:
+                await turn.set_state(BROWSE_STATE)
                 return [Reply(turn.t("reflect.choose_stage"), self._stage_choices(turn))]
             case ["stage", stage] if stage in set(STAGE_ORDER):
                 exercises = turn.library.exercises_in(turn.language, Stage(stage))
                 choices = tuple(Choice(key("reflect", "go", e.id), e.title) for e in exercises)
+                await turn.set_state(BROWSE_STATE)
                 return [Reply(turn.t("reflect.choose_exercise", stage=turn.t(f"stages.{stage}")), choices)]
             case ["go", exercise_id] if turn.library.exercise(turn.language, exercise_id) is not None:
-                await turn.set_state(STEP_STATE, {"ex": exercise_id, "i": 0, "answers": []})
+                await self._to_step(turn, exercise_id, 0, [])
                 return [self._step(turn)]
             case ["next", exercise_id, index] if self._at(turn, exercise_id, index):
                 return await self._advance(turn, None)
@@ -77,16 +82,29 @@ class Reflect(Feature):
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         data = turn.conversation.data
+        if turn.conversation.state == BROWSE_STATE:
+            return await self.on_command(turn, "reflect", "")
         exercise = self._exercise(turn)
         step = exercise.steps[int(data["i"])]
         if step.ask != "text":
             return [Reply(turn.t("reflect.tap_a_choice")), self._step(turn)]
-        return await self._advance(turn, text.strip()[:MAX_ANSWER_CHARS])
+        answer = text.strip()
+        if len(answer) <= MAX_ANSWER_CHARS:
+            return await self._advance(turn, answer)
+        replies = await self._advance(turn, answer[:MAX_ANSWER_CHARS])
+        return [Reply(turn.t("typed.shortened", max=MAX_ANSWER_CHARS)), *replies]
 
     def _at(self, turn: Turn, exercise_id: str, index: str) -> bool:
         data = turn.conversation.data
-        return (turn.conversation.state == STEP_STATE and data.get("ex") == exercise_id
+        return (turn.conversation.state in (STEP_STATE, CHOOSE_STATE) and data.get("ex") == exercise_id
                 and str(data.get("i")) == index)
+
+    async def _to_step(self, turn: Turn, exercise_id: str, index: int, answers: list[str]) -> None:
+        """Text steps take typed words as the answer; at the others a typed reply is matched to the choices."""
+        exercise = turn.library.exercise(turn.language, exercise_id)
+        asks_text = exercise is not None and index < len(exercise.steps) and exercise.steps[index].ask == "text"
+        await turn.set_state(STEP_STATE if asks_text else CHOOSE_STATE,
+                             {"ex": exercise_id, "i": index, "answers": answers})
 
     def _exercise(self, turn: Turn) -> Exercise:
         exercise = turn.library.exercise(turn.language, str(turn.conversation.data.get("ex")))
@@ -123,7 +141,7 @@ class Reflect(Feature):
             answers.append(None if answer is SKIPPED else answer)
         index = int(data["i"]) + 1
         if index < len(exercise.steps):
-            await turn.set_state(STEP_STATE, {"ex": exercise.id, "i": index, "answers": answers})
+            await self._to_step(turn, exercise.id, index, answers)
             return [self._step(turn)]
         kept = answers if contact.keep_notes and any(a is not None for a in answers) else None
         await turn.store.completions.add(contact.id, exercise.id, exercise.stage, turn.now(), kept)

@@ -11,7 +11,7 @@ from dataclasses import replace
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Reply
 from bot.core.timing import QuietHours, clock_text
-from bot.core.zones import LIKELY_ZONES, parse_clock, parse_zone, zone_choice, zone_label
+from bot.core.zones import LIKELY_ZONES, find_zones, is_zone, parse_clock, zone_choice, zone_label, zone_name
 from bot.errors import StaleChoice
 from bot.scheduling.dispatcher import QUIET_HOURS
 from bot.scheduling.people import change_timezone
@@ -51,6 +51,12 @@ class Reminders(Feature):
     def awaits_text(self, state: str) -> bool:
         return state in (TIME_STATE, ZONE_STATE, QUIET_STATE)
 
+    def matches_labels(self, state: str) -> bool:
+        return self.awaits_text(state)
+
+    def numbers_pick(self, state: str) -> bool:
+        return state == ZONE_STATE
+
     async def _status(self, turn: Turn, lead: str = "") -> Reply:
         contact = turn.require_contact()
         settings = await turn.store.reminders.get(contact.id)
@@ -58,7 +64,7 @@ class Reminders(Feature):
             "remind.status",
             reminder=turn.t("remind.daily_at", time=clock_text(settings.minute)) if settings.enabled
             else turn.t("remind.daily_off"),
-            zone=contact.timezone,
+            zone=zone_name(contact.timezone),
             quiet=quiet_text(settings.quiet) if settings.quiet else turn.t("remind.no_quiet"),
         )
         if contact.status == ContactStatus.STOPPED:
@@ -82,9 +88,12 @@ class Reminders(Feature):
                 return await self._set_time(turn, int(minute))
             case ["zone"]:
                 await turn.set_state(ZONE_STATE)
-                return [Reply(turn.t("remind.ask_zone", zone=turn.require_contact().timezone), self._zones(turn))]
+                zone = zone_name(turn.require_contact().timezone)
+                return [Reply(turn.t("remind.ask_zone", zone=zone), self._zones(turn))]
             case ["tz", index] if state == ZONE_STATE and zone_choice(index) is not None:
                 return await self._set_zone(turn, LIKELY_ZONES[int(index)])
+            case ["tzn", zone] if state == ZONE_STATE and is_zone(zone):
+                return await self._set_zone(turn, zone)
             case ["quiet"]:
                 await turn.set_state(QUIET_STATE)
                 choices = [Choice(key("remind", "q", i), quiet_text(q)) for i, q in enumerate(QUIET_CHOICES)]
@@ -104,13 +113,19 @@ class Reminders(Feature):
             minute = parse_clock(text)
             return await self._set_time(turn, minute) if minute is not None else [Reply(turn.t("remind.bad_time"))]
         if state == ZONE_STATE:
-            zone = parse_zone(text)
-            return await self._set_zone(turn, zone) if zone else [Reply(turn.t("remind.bad_zone"), self._zones(turn))]
+            zones = find_zones(text, (turn.language,))
+            if len(zones) == 1:
+                return await self._set_zone(turn, zones[0])
+            if zones:
+                return [Reply(turn.t("typed.which_zone"), tuple(
+                    Choice(key("remind", "tzn", zone), zone_label(zone, turn.language)) for zone in zones))]
+            return [Reply(turn.t("remind.bad_zone"), self._zones(turn))]
         quiet = parse_quiet(text)
         return await self._set_quiet(turn, quiet) if quiet else [Reply(turn.t("remind.bad_quiet"))]
 
     def _zones(self, turn: Turn) -> tuple[Choice, ...]:
-        return tuple(Choice(key("remind", "tz", i), zone_label(zone)) for i, zone in enumerate(LIKELY_ZONES))
+        return tuple(Choice(key("remind", "tz", i), zone_label(zone, turn.language))
+                     for i, zone in enumerate(LIKELY_ZONES))
 
     async def _settings(self, turn: Turn) -> ReminderSettings:
         return await turn.store.reminders.get(turn.require_contact().id)
@@ -143,7 +158,7 @@ class Reminders(Feature):
         await turn.store.deliveries.release_held(contact.id, QUIET_HOURS, turn.now())  # quiet hours moved with it
         turn.contact = replace(contact, timezone=zone)
         await turn.clear_state()
-        return [await self._status(turn, turn.t("remind.zone_saved", zone=zone))]
+        return [await self._status(turn, turn.t("remind.zone_saved", zone=zone_name(zone)))]
 
     async def _save(self, turn: Turn, settings: ReminderSettings, lead: str) -> list[Reply]:
         contact = turn.require_contact()

@@ -114,8 +114,8 @@ class Support(Feature):
                 return [Reply(turn.t("support.ask_report", max=MAX_REPORT_CHARS))]
             await turn.set_state(SHARE_STATE, {**turn.conversation.data, "reason": cleaned[:MAX_REPORT_CHARS]})
             return [Reply(turn.t("support.ask_share"), (
-                Choice(key("support", "share", "no"), turn.t("support.btn_share_no")),
-                Choice(key("support", "share", "yes"), turn.t("support.btn_share_yes")),
+                Choice(key("support", "share", "no"), turn.t("support.btn_share_no"), "no"),
+                Choice(key("support", "share", "yes"), turn.t("support.btn_share_yes"), "yes"),
             ))]
         raise StaleChoice("support")
 

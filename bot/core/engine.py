@@ -92,7 +92,8 @@ class Engine:
         signal = self.library.crisis_signal(text) if text else None
         crisis = signal is not None and signal.urgent
         # An urgent message skips flood control with the full card once a minute; more go through flood control.
-        card = crisis and self.flood.help_card_due(incoming.sender, self.clock.now())
+        card = signal is not None and signal.urgent and self.flood.help_card_due(
+            incoming.sender, self.clock.now(), "+".join(sorted(str(kind) for kind in signal.kinds)))
         if not (card or self._stops(incoming, text)):
             verdict = self.flood.check(incoming.sender, self.clock.now())
             if verdict is Verdict.DROP:

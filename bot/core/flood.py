@@ -33,7 +33,7 @@ class FloodGuard:
         self.quiet = quiet
         self._seen: dict[Address, deque[datetime]] = {}
         self._quiet_until: dict[Address, datetime] = {}
-        self._card_at: dict[Address, datetime] = {}
+        self._card_at: dict[tuple[Address, str], datetime] = {}
 
     def check(self, address: Address, now: datetime) -> Verdict:
         until = self._quiet_until.get(address)
@@ -52,12 +52,15 @@ class FloodGuard:
         self._prune(now)
         return Verdict.ALLOW
 
-    def help_card_due(self, address: Address, now: datetime) -> bool:
-        """True (and remembered) when this person has had no help card within CARD_EVERY."""
-        last = self._card_at.get(address)
+    def help_card_due(self, address: Address, now: datetime, kind: str = "") -> bool:
+        """True (and remembered) when this person has had no help card of this kind within CARD_EVERY.
+
+        Per kind: someone who wrote about wanting to die and then about a friend not breathing needs both cards.
+        """
+        last = self._card_at.get((address, kind))
         if last is not None and now - last < CARD_EVERY:
             return False
-        self._card_at[address] = now
+        self._card_at[(address, kind)] = now
         if len(self._card_at) > MAX_TRACKED:
             for stale in [a for a, t in self._card_at.items() if now - t >= CARD_EVERY]:
                 del self._card_at[stale]

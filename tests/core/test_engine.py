@@ -65,4 +65,4 @@ async def test_language_change_is_remembered(services: Services, chat: Chat) -> 
     contact = await services.store.contacts.find(chat.address)
     assert contact is not None and contact.language == "fr"
     await chat.send("/help")
-    assert services.library.help("fr").card in chat.text  # and the next answer is in French
+    assert services.library.help_text("fr", "card") in chat.text  # and the next answer is in French

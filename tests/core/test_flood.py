@@ -42,7 +42,7 @@ async def test_stop_and_crisis_words_get_through_a_flood(services: Services, clo
 async def test_crisis_words_cannot_flood_but_get_one_help_card_a_minute(services: Services, clock: FakeClock) -> None:
     chat = Chat(services.engine)
     await chat.consent()
-    card = services.library.help("en").card
+    card = services.library.help_text("en", "suicide")
     for _ in range(40):
         await chat.send("hello")
     assert await chat.send("hello") == []  # flooded: quiet

@@ -77,7 +77,7 @@ def copies(sender: FakeSender, kind: str = "broadcast") -> Counter[str]:
     return Counter(item.address.id for item in sender.sent if item.kind == kind)
 
 
-def fake_pace(clock: FakeClock, per_second: float) -> Pace:
+def fake_pace(clock: FakeClock, per_second: float, *, outbox_per_second: float | None = None) -> Pace:
     """A Pace whose waiting moves the FakeClock instead of sleeping."""
 
     async def sleep(seconds: float) -> None:
@@ -86,7 +86,7 @@ def fake_pace(clock: FakeClock, per_second: float) -> Pace:
             clock.set(target)
         await asyncio.sleep(0)
 
-    return Pace(per_second, now=lambda: clock.now().timestamp(), sleep=sleep)
+    return Pace(per_second, outbox_per_second=outbox_per_second, now=lambda: clock.now().timestamp(), sleep=sleep)
 
 
 async def report(services: Services) -> int:

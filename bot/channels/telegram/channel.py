@@ -45,6 +45,12 @@ CONCURRENT_UPDATES = 32  # the engine serialises each person's updates; differen
 REPLY_ATTEMPTS = 3  # someone is waiting: ride out a 429 or a failed connection twice before giving up
 REPLY_BUDGET = Budgeted(urgent=True, retries=REPLY_ATTEMPTS - 1)
 BOOTSTRAP_RETRIES = 3
+# Sends go one at a time through the budget, so a few connections carry them all. PTB's default pool of 256
+# is not free: httpx checks every pooled connection on every request, which under a burst cost more CPU than
+# the engine. A request that finds no free connection waits up to POOL_TIMEOUT and is then retried (it never
+# left). The long poll has a pool of its own.
+CONNECTION_POOL = 8
+POOL_TIMEOUT = 10.0
 # Presses whose answer replaces the pressed message instead of adding one (and a second call to take its
 # buttons off): the steps of an exercise, and a check-in's mood or skip, which the answer completes.
 IN_PLACE_PREFIXES = ("reflect:next:", "reflect:skip:", "checkin:mood:", "checkin:skip")
@@ -90,6 +96,8 @@ def build_application(settings: Settings, rate_limiter: BaseRateLimiter[Any] | N
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .rate_limiter(limiter)
+        .connection_pool_size(CONNECTION_POOL)
+        .pool_timeout(POOL_TIMEOUT)
         .concurrent_updates(CONCURRENT_UPDATES)
         .job_queue(None)
     )

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 from starlette.routing import BaseRoute
 from telegram import CallbackQuery, Message, Update, User
 from telegram.constants import ChatType
-from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, BaseRateLimiter, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.telegram.commands import publish_commands
 from bot.channels.telegram.limiter import Budgeted, SharedLimiter
-from bot.channels.telegram.render import deliver, keyboard, parts
+from bot.channels.telegram.render import deliver, keyboard, not_sent, parts
 from bot.channels.telegram.sender import CHANNEL, TelegramSender, signer
 from bot.channels.telegram.webhook import webhook_route
 from bot.config import Settings
@@ -256,6 +256,12 @@ class TelegramChannel:
                                              reply_markup=markup, rate_limit_args=REPLY_BUDGET)
         except Forbidden:
             await self._mark_blocked(address)
+        except NetworkError as exc:
+            if isinstance(exc, BadRequest) or not_sent(exc):
+                log.info("could not edit a step in place (%s); sending it instead", type(exc).__name__)
+                return False
+            log.info("an edit in place got no answer (%s); it may have gone, so nothing is sent again",
+                     type(exc).__name__)
         except TelegramError as exc:
             log.info("could not edit a step in place (%s); sending it instead", type(exc).__name__)
             return False

@@ -24,7 +24,7 @@ from bot.scheduling import broadcasts
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.render import Renderers
 from bot.storage.deliveries import DeliveryStatus
-from tests.e2e.fake_telegram import TOKEN, FakeTelegram
+from tests.e2e.fake_telegram import TOKEN, FakeTelegram, Person
 
 CHAT = 6161
 READ_TIMEOUT = 0.3  # the fake keeps the answer far longer: the client gives up after delivery
@@ -81,3 +81,14 @@ async def test_a_request_that_could_not_connect_is_retried_later(services: Servi
             await sender.send(Outgoing(Address("telegram", str(CHAT)), "en", (Reply("hi"),), "notice"))
     finally:
         await nowhere.request.shutdown()
+
+
+async def test_an_answer_edited_in_place_whose_connection_dropped_is_not_sent_as_well(fake: FakeTelegram,
+                                                                                     person: Person) -> None:
+    await person.consent()
+    await person.send("/checkin")
+    fake.fail("editMessageText", "drop")
+    before = len(fake.calls)
+    assert await person.press("Okay") == []
+    methods = [call.method for call in fake.calls[before:]]
+    assert methods.count("editMessageText") == 1 and "sendMessage" not in methods

@@ -17,6 +17,12 @@ Figures, per interaction (a command or a press, until its answer is in the chat)
   interaction, with zero overhead: the physical limit.
 With the broadcast, the same names end in `_with_broadcast`; `burst_broadcast_sent` counts broadcast copies
 that went out while the burst lasted (the broadcast fills the spare capacity).
+
+Two more say whether the bot or the machine was the limit: `burst_msgs_per_s` (the median count of messages in
+each second the bot was sending; the budget allows 29) and `burst_bot_cpu_s` (CPU seconds the bot process
+used). Every Bot API call costs the bot a few milliseconds of CPU in PTB and httpx, so on a busy machine the bot
+may get too little CPU to use its whole budget and the waits grow past the limit's; `burst_bot_errors` counts
+ERROR lines in the bot's log.
 """
 
 from __future__ import annotations

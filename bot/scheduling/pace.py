@@ -34,10 +34,15 @@ class Pace:
         self._next = float("-inf")
         self._queue: list[tuple[int, int]] = []  # (0 urgent / 1 proactive, arrival order): the head goes next
         self._order = itertools.count()
+        self._parked: dict[tuple[int, int], asyncio.Future[None]] = {}
         self.outbox = Pace(outbox_per_second, now=now, sleep=sleep) if outbox_per_second else None
 
     async def wait(self, urgent: bool = False) -> None:
-        """Return when this send may go: urgent waiters first, then in arrival order, one per interval."""
+        """Return when this send may go: urgent waiters first, then in arrival order, one per interval.
+
+        Only the waiter at the head of the queue watches the clock; the others are parked until they become
+        the head, so a queue of dozens costs nothing while it waits.
+        """
         if not urgent and self.outbox is not None:
             await self.outbox.wait()
             return
@@ -45,19 +50,32 @@ class Pace:
         heapq.heappush(self._queue, ticket)
         try:
             while True:
+                if self._queue[0] != ticket:
+                    parked = asyncio.get_running_loop().create_future()
+                    self._parked[ticket] = parked
+                    await parked
+                    continue
                 now = self._now()
-                if self._queue[0] == ticket and now >= self._next:
+                if now >= self._next:
                     heapq.heappop(self._queue)
                     self._next = now + self.interval
+                    self._wake_head()
                     return
-                # Not due yet, or someone ahead is: look again when the next slot opens (at once when it is
-                # open already, so the one ahead takes it and this one learns the new time).
-                await self._sleep(max(self._next - now, 0.0))
+                await self._sleep(self._next - now)
         except BaseException:
+            self._parked.pop(ticket, None)
             if ticket in self._queue:
                 self._queue.remove(ticket)
                 heapq.heapify(self._queue)
+                self._wake_head()
             raise
+
+    def _wake_head(self) -> None:
+        """Tell the waiter now at the head of the queue (if it is parked) to watch the clock."""
+        if self._queue:
+            parked = self._parked.pop(self._queue[0], None)
+            if parked is not None and not parked.done():
+                parked.set_result(None)
 
     @property
     def waiting(self) -> int:

@@ -23,6 +23,7 @@ from bot.core.outbound import Outgoing, RetryLater
 from bot.scheduling import broadcasts
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.render import Renderers
+from bot.scheduling.report import why
 from bot.storage.deliveries import DeliveryStatus
 from tests.e2e.fake_telegram import TOKEN, FakeTelegram, Person
 
@@ -71,6 +72,7 @@ async def test_an_outbox_row_delivered_then_timed_out_is_not_sent_again(services
     assert len(fake.sent_to(CHAT)) == 1
     row = await store.deliveries.get(1)
     assert row is not None and row.status == DeliveryStatus.SENT and row.reason == "unconfirmed"
+    assert "not sent again" in why(1, row)
 
 
 async def test_a_request_that_could_not_connect_is_retried_later(services: Services) -> None:

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_base_url: str | None = None
     telegram_webhook_url: str | None = None
+    telegram_paid_broadcast: bool = False
 
     whatsapp_access_token: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None
@@ -63,6 +64,7 @@ class Settings(BaseSettings):
     whatsapp_api_base_url: str = GRAPH_API
     whatsapp_template_name: str = "companion_nudge"
     whatsapp_template_languages: str = ""
+    whatsapp_messages_per_second: float = Field(default=70.0, gt=0, le=1000)
 
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)

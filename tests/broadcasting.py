@@ -92,9 +92,10 @@ def fake_sleep(clock: FakeClock) -> Callable[[float], Awaitable[None]]:
     return sleep
 
 
-def fake_pace(clock: FakeClock, per_second: float) -> Pace:
+def fake_pace(clock: FakeClock, per_second: float, *, outbox_per_second: float | None = None) -> Pace:
     """A Pace whose waiting moves the FakeClock instead of sleeping."""
-    return Pace(per_second, now=lambda: clock.now().timestamp(), sleep=fake_sleep(clock))
+    return Pace(per_second, outbox_per_second=outbox_per_second, now=lambda: clock.now().timestamp(),
+                sleep=fake_sleep(clock))
 
 
 async def report(services: Services) -> int:

@@ -90,7 +90,6 @@ class Engine:
     async def _answer(self, incoming: Incoming) -> list[Reply]:
         text = incoming.text[:MAX_TEXT_CHARS]
         signal = self.library.crisis_signal(text) if text else None
-        crisis = signal is not None and signal.urgent
         # An urgent message skips flood control with the full card once a minute; more go through flood control.
         card = signal is not None and signal.urgent and self.flood.help_card_due(
             incoming.sender, self.clock.now(), "+".join(sorted(str(kind) for kind in signal.kinds)))

@@ -29,6 +29,11 @@ class RetryLater(DeliveryError):
         self.retry_after = retry_after
 
 
+class MaybeSent(DeliveryError):
+    """The message went out but no answer came back (a timeout, a dropped connection): the platform may have
+    delivered it. Never resend: a second copy would reach the person twice."""
+
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """One proactive message for one person, with what a channel needs to send it discreetly."""
@@ -45,5 +50,5 @@ class Sender(Protocol):
     channel: str
 
     async def send(self, outgoing: Outgoing) -> str | None:
-        """Deliver and return the platform's message id (if any), or raise Unreachable / RetryLater."""
+        """Deliver and return the platform's message id (if any), or raise Unreachable / RetryLater / MaybeSent."""
         ...

@@ -1,8 +1,11 @@
 """The one dispatcher: claims due outbox rows, sends them through each person's channel, records the result.
 
 At-least-once: a row is `sending` while its message is in flight; a crash leaves it there and `recover()`
-at start sends it again, so duplicates are limited to what was in flight. The dispatcher paces each channel
-under its platform's overall rate (bot/scheduling/pace.py); a 429 that still comes back is the Sender's
+at start sends it again, so duplicates are limited to what was in flight. A message that went out but got no
+answer (MaybeSent) is never sent again: it ends as sent, "unconfirmed". Every send draws on its channel's one
+budget (bot/scheduling/pace.py), shared with replies, as a proactive send: people waiting on an answer go
+first and the outbox fills the spare capacity. A Sender that paces itself (its calls already wait on the shared
+budget, e.g. Telegram's limiter) is not paced again here. A 429 that still comes back is the Sender's
 RetryLater with the platform's `retry_after`. The dispatcher decides what happens next: sent, retried with
 backoff, postponed past quiet hours, or stopped for good.
 """
@@ -15,7 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from bot.core.clock import Clock
-from bot.core.outbound import Outgoing, RetryLater, Sender, Unreachable
+from bot.core.outbound import MaybeSent, Outgoing, RetryLater, Sender, Unreachable
 from bot.metrics import Metrics
 from bot.scheduling.pace import Pace, channel_paces
 from bot.scheduling.render import Renderers, SkipDelivery
@@ -132,9 +135,9 @@ class Dispatcher:
 
     async def _send(self, delivery: Delivery, contact: Contact, sender: Sender, outgoing: Outgoing) -> None:
         deliveries = self.store.deliveries
-        pace = self.paces.get(sender.channel)
+        pace = None if getattr(sender, "paces_itself", False) else self.paces.get(sender.channel)
         if pace is not None:
-            await pace.wait()
+            await pace.wait(urgent=False)
         try:
             provider_id = await sender.send(outgoing)
         except Unreachable:
@@ -150,6 +153,9 @@ class Dispatcher:
             if self.metrics is not None and exc.retry_after:
                 self.metrics.rate_limited.labels(sender.channel).inc()
             await self._retry(delivery, "retry", exc.retry_after)
+        except MaybeSent:
+            log.warning("delivery %s went out without an answer; not sending it again", delivery.id)
+            await deliveries.finish(delivery.id, DeliveryStatus.SENT, "unconfirmed", self.clock.now(), attempted=True)
         else:
             await deliveries.mark_sent(delivery.id, provider_id, self.clock.now())
             self._count(delivery, "sent")

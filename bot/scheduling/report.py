@@ -27,6 +27,8 @@ REASONS = {
     "error": "an unexpected error on our side (see the logs)",
     "broadcast_cancelled": "the facilitator cancelled the broadcast",
     "recovered": "the bot stopped while it was being sent, so it goes again (it may arrive twice)",
+    "unconfirmed": "it went out but the platform's answer never came back; it was most likely delivered and is"
+                   " not sent again, so no one gets it twice",
 }
 
 
@@ -63,6 +65,8 @@ def why(delivery_id: int, delivery: Delivery | None) -> str:
                 "(/forget).")
     head = f"Delivery {delivery.id} ({delivery.kind}, due {utc(delivery.due_at)} UTC, {delivery.attempts} attempt(s))"
     match delivery.status:
+        case DeliveryStatus.SENT if delivery.reason:
+            return f"{head} was sent, unconfirmed: {reason_text(delivery.reason)}."
         case DeliveryStatus.SENT:
             return f"{head} was sent."
         case DeliveryStatus.SENDING:

@@ -2,8 +2,10 @@
 
 It answers the methods the bot calls, records every call, hands out updates that a test queues through
 getUpdates (long polling, with Telegram's offset confirmation), keeps the messages each chat would show, and
-can answer the next call of a method with a 429, a 403, or a dropped connection. With `send_limit`, it also
-answers 429 (retry_after) to sendMessage calls past that many within one second, as Telegram's flood control does.
+can answer the next call of a method with a 429, a 403, a dropped connection, or a delivery whose answer never
+comes back ("deliver_then_stall": the message is kept, the connection then hangs until the client times out).
+With `send_limit`, it also answers 429 (retry_after) to calls that put a message in a chat (sends and edits;
+not callback answers) past that many within one second, as Telegram's flood control does.
 
     fake = FakeTelegram()
     await fake.start()                      # fake.base_url -> TELEGRAM_BASE_URL, fake.token -> TELEGRAM_BOT_TOKEN
@@ -24,12 +26,16 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-Fault = Literal["retry_after", "forbidden", "drop"]
+Fault = Literal["retry_after", "forbidden", "drop", "deliver_then_stall"]
 TOKEN = "123456:fake-token-for-tests"
 BOT_ID = 123456
 BOT_USERNAME = "companion_test_bot"
 MAX_LONG_POLL_SECONDS = 1.0  # shorter than Telegram's, so a stopping bot is never held up
 # Fields that PTB sends as plain strings; every other field is JSON-encoded.
+# What Telegram's bot-wide limit of about 30 a second counts: every call that puts or changes a message in a chat.
+LIMITED_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup",
+                             "editMessageCaption", "copyMessage", "forwardMessage"})
+STALL_SECONDS = 30.0
 RAW_FIELDS = frozenset({"text", "caption", "callback_query_id", "url", "secret_token", "description",
                         "language_code", "parse_mode", "chat_id"})
 
@@ -55,6 +61,7 @@ class Sent:
     filename: str | None = None
     edits: int = 0
     at: float = field(default_factory=time.monotonic)  # when it arrived
+    edited_at: float | None = None  # when it last changed
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -76,9 +83,9 @@ class FakeTelegram:
     messages: list[Sent] = field(default_factory=list)
     confirmed_offset: int = 0  # every update below this id has been fetched and confirmed by the bot
     callback_queries: int = 0  # button presses built with callback_update
-    send_limit: int | None = None  # sendMessage calls allowed within any one second; None: no limit
+    send_limit: int | None = None  # LIMITED_METHODS calls allowed within any one second; None: no limit
     limit_retry_after: int = 1
-    throttled: int = 0  # sendMessage calls answered 429 because of send_limit
+    throttled: int = 0  # calls answered 429 because of send_limit
     deleted: list[int] = field(default_factory=list)  # message ids the bot deleted (deleteMessages)
 
     def __post_init__(self) -> None:
@@ -187,11 +194,17 @@ class FakeTelegram:
         params = await _params(request)
         pending = self._faults.get(method)
         fault = pending.pop(0) if pending else None
-        if fault is None and method == "sendMessage" and self._over_limit():
+        if fault is None and method in LIMITED_METHODS and self._over_limit():
             self.throttled += 1
             fault = _Pending("retry_after", self.limit_retry_after)
         self.calls.append(Call(method, params, fault.fault if fault else None))
         await self._notify()
+        if fault is not None and fault.fault == "deliver_then_stall":
+            handler = getattr(self, f"_m_{method}")
+            await handler(params)
+            await self._notify()
+            await asyncio.sleep(STALL_SECONDS)
+            return _error(500, "Internal Server Error: too late")
         if fault is not None:
             return _fault(request, fault)
         handler = getattr(self, f"_m_{method}", None)
@@ -202,7 +215,7 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": result})
 
     def _over_limit(self) -> bool:
-        """True when send_limit sendMessage calls were accepted within the last second (this one is refused)."""
+        """True when send_limit limited calls were accepted within the last second (this one is refused)."""
         if self.send_limit is None:
             return False
         now = time.monotonic()
@@ -276,6 +289,7 @@ class FakeTelegram:
                                                       "description": "Bad Request: message to edit not found"}),
                                      content_type="application/json")
         sent.edits += 1
+        sent.edited_at = time.monotonic()
         return sent
 
     def _store(self, params: dict[str, Any], kind: str, text: str, upload: Any = None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.core.clock import FakeClock
-from bot.scheduling.pace import channel_paces
+from bot.scheduling.pace import CHANNEL_RATES, Pace, channel_paces
 from tests.broadcasting import fake_pace, fake_sleep
 
 
@@ -62,3 +62,76 @@ async def test_platforms_are_paced_under_their_published_ceilings(clock: FakeClo
             times.append(clock.now().timestamp() - start)
         busiest = max(sum(1 for t in times if first <= t < first + 1) for first in times)
         assert CEILINGS[channel] * 0.8 <= busiest < CEILINGS[channel], channel
+    assert set(CHANNEL_RATES) == set(paces)
+    assert "console" not in paces
+
+
+class HeldTime:
+    """Time that stands still until the test lets it run, so every waiter is queued before the next slot."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.running = asyncio.Event()
+
+    def now(self) -> float:
+        return self.seconds
+
+    async def sleep(self, seconds: float) -> None:
+        target = self.seconds + seconds
+        await self.running.wait()
+        self.seconds = max(self.seconds, target)
+        await asyncio.sleep(0)
+
+
+async def test_an_urgent_waiter_goes_before_proactive_ones_that_came_first() -> None:
+    """One budget for replies and the outbox: someone waiting on an answer goes next, the broadcast after."""
+    time = HeldTime()
+    pace = Pace(10, now=time.now, sleep=time.sleep)
+    order: list[str] = []
+
+    async def one(name: str, urgent: bool) -> None:
+        await pace.wait(urgent)
+        order.append(name)
+
+    await pace.wait()  # this slot is taken: everyone below waits for the next ones
+    waiters = [asyncio.create_task(one(f"copy-{n}", False)) for n in range(3)]
+    await asyncio.sleep(0)
+    waiters.append(asyncio.create_task(one("reply", True)))
+    await asyncio.sleep(0)
+    time.running.set()
+    await asyncio.gather(*waiters)
+    assert order == ["reply", "copy-0", "copy-1", "copy-2"]
+
+
+async def test_urgent_waiters_go_first_come_first_served(clock: FakeClock) -> None:
+    pace = fake_pace(clock, 10)
+    order: list[int] = []
+
+    async def one(n: int) -> None:
+        await pace.wait(urgent=True)
+        order.append(n)
+
+    await asyncio.gather(*(one(n) for n in range(4)))
+    assert order == [0, 1, 2, 3]
+
+
+async def test_a_cancelled_waiter_does_not_hold_up_the_others(clock: FakeClock) -> None:
+    pace = fake_pace(clock, 10)
+    await pace.wait()
+    gone = asyncio.create_task(pace.wait(urgent=True))
+    await asyncio.sleep(0)
+    gone.cancel()
+    await pace.wait()
+    assert pace.waiting == 0
+
+
+async def test_paid_broadcasts_give_the_outbox_its_own_budget(clock: FakeClock) -> None:
+    """With TELEGRAM_PAID_BROADCAST the outbox goes at its own (paid) rate and leaves replies' budget alone."""
+    pace = fake_pace(clock, 10, outbox_per_second=1000)
+    start = clock.now()
+    for _ in range(100):
+        await pace.wait(urgent=False)
+    assert round((clock.now() - start).total_seconds(), 3) == 0.099
+    before = clock.now()
+    await pace.wait(urgent=True)
+    assert clock.now() == before, "the reply's budget was not used by the outbox"

@@ -6,6 +6,7 @@ shared web server instead (PTB's custom-webhook pattern: no Updater, updates go 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 from collections.abc import Sequence
@@ -15,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 from starlette.routing import BaseRoute
 from telegram import CallbackQuery, Message, Update, User
 from telegram.constants import ChatType
-from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, BaseRateLimiter, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.telegram.commands import publish_commands
-from bot.channels.telegram.render import deliver, keyboard, parts
+from bot.channels.telegram.limiter import Budgeted, SharedLimiter
+from bot.channels.telegram.render import deliver, keyboard, not_sent, parts
 from bot.channels.telegram.sender import CHANNEL, TelegramSender, signer
 from bot.channels.telegram.webhook import webhook_route
 from bot.config import Settings
@@ -27,6 +29,7 @@ from bot.core import callbacks
 from bot.core.messages import Address, Incoming, Reply
 from bot.core.outbound import Sender
 from bot.errors import ConfigError
+from bot.scheduling.pace import CHANNEL_RATES, PAID_BROADCAST_RATE, Pace
 from bot.storage.contacts import ContactStatus
 
 if TYPE_CHECKING:
@@ -39,10 +42,21 @@ Context = ContextTypes.DEFAULT_TYPE
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 CONCURRENT_UPDATES = 32  # the engine serialises each person's updates; different people run side by side
-REPLY_ATTEMPTS = 3  # someone is waiting: ride out a 429 or a network blip twice before giving up
+REPLY_ATTEMPTS = 3  # someone is waiting: ride out a 429 or a failed connection twice before giving up
+REPLY_BUDGET = Budgeted(urgent=True, retries=REPLY_ATTEMPTS - 1)
 BOOTSTRAP_RETRIES = 3
-# Presses that only move a step-by-step exercise on replace the pressed message instead of adding one.
-IN_PLACE_PREFIXES = ("reflect:next:", "reflect:skip:")
+# Sends go one at a time through the budget, so a few connections carry them all. PTB's default pool of 256
+# is not free: httpx checks every pooled connection on every request, which under a burst cost more CPU than
+# the engine. A request that finds no free connection waits up to POOL_TIMEOUT and is then retried (it never
+# left). The long poll has a pool of its own.
+CONNECTION_POOL = 8
+POOL_TIMEOUT = 10.0
+# A pause after each long poll: a lone message is still fetched at once (the long poll returns with it), but
+# in a burst each getUpdates brings several updates instead of one, which saves the CPU of most of those calls.
+POLL_INTERVAL = 0.1
+# Presses whose answer replaces the pressed message instead of adding one (and a second call to take its
+# buttons off): the steps of an exercise, and a check-in's mood or skip, which the answer completes.
+IN_PLACE_PREFIXES = ("reflect:next:", "reflect:skip:", "checkin:mood:", "checkin:skip")
 
 
 def file_url(base_url: str) -> str:
@@ -57,18 +71,36 @@ def language_hint(user: User | None) -> str | None:
     return code.split("-", 1)[0].lower() if code else None
 
 
+def _has_button(message: Message, data: str | None) -> bool:
+    """Is the pressed button still on the message (so its answer may take the message's place)?"""
+    markup = message.reply_markup
+    rows = markup.inline_keyboard if markup is not None else ()
+    return data is not None and any(button.callback_data == data for row in rows for button in row)
+
+
 def chat_address(chat_id: int) -> Address:
     return Address(CHANNEL, str(chat_id))
 
 
-def build_application(settings: Settings, rate_limiter: AIORateLimiter | None = None) -> TelegramApp:
-    """A PTB Application from settings: token, Bot API URL, PTB's rate limiter, no job queue (we schedule)."""
+def telegram_pace(settings: Settings) -> Pace:
+    """The channel's one budget: replies and the outbox share it; paid broadcasts give the outbox its own."""
+    paid = PAID_BROADCAST_RATE if settings.telegram_paid_broadcast else None
+    return Pace(CHANNEL_RATES["telegram"], outbox_per_second=paid)
+
+
+def build_application(settings: Settings, rate_limiter: BaseRateLimiter[Any] | None = None, *,
+                      pace: Pace | None = None) -> TelegramApp:
+    """A PTB Application from settings: token, Bot API URL, the shared budget as its rate limiter, no job queue
+    (we schedule)."""
     if settings.telegram_bot_token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN: not set")
+    limiter = rate_limiter or SharedLimiter(pace or telegram_pace(settings))
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
-        .rate_limiter(rate_limiter or AIORateLimiter())
+        .rate_limiter(limiter)
+        .connection_pool_size(CONNECTION_POOL)
+        .pool_timeout(POOL_TIMEOUT)
         .concurrent_updates(CONCURRENT_UPDATES)
         .job_queue(None)
     )
@@ -87,15 +119,17 @@ def _polling_failed(exc: TelegramError) -> None:
 class TelegramChannel:
     name = CHANNEL
 
-    def __init__(self, services: Services, *, rate_limiter: AIORateLimiter | None = None) -> None:
-        """`rate_limiter` replaces PTB's default limiter (benchmarks lift its overall ceiling)."""
+    def __init__(self, services: Services, *, rate_limiter: BaseRateLimiter[Any] | None = None,
+                 pace: Pace | None = None) -> None:
+        """`pace` is the budget shared with the outbox; `rate_limiter` replaces it (benchmarks lift the ceiling)."""
         self.engine = services.engine
         self.store = services.store
         self.library = services.library
         self.webhook_url = services.settings.telegram_webhook_url
-        self.application = build_application(services.settings, rate_limiter)
+        self.application = build_application(services.settings, rate_limiter, pace=pace)
         self.bot = self.application.bot
-        self.sender: Sender = TelegramSender(self.bot, self.store.vault.callback_key)
+        self.sender: Sender = TelegramSender(self.bot, self.store.vault.callback_key,
+                                             paid_broadcast=services.settings.telegram_paid_broadcast)
         self._add_handlers()
 
     def _add_handlers(self) -> None:
@@ -131,7 +165,7 @@ class TelegramChannel:
                 raise ConfigError(f"TELEGRAM_WEBHOOK_URL: Telegram refused it ({exc.message})") from None
         elif app.updater is not None:
             await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, bootstrap_retries=BOOTSTRAP_RETRIES,
-                                            error_callback=_polling_failed)
+                                            error_callback=_polling_failed, poll_interval=POLL_INTERVAL)
         await app.start()
         log.info("telegram channel running (%s)", "webhook" if self.webhook_url else "long polling")
 
@@ -197,10 +231,12 @@ class TelegramChannel:
             log.info("ignored a button press whose data does not verify")
             await self._answer(query, await self._text_for(address, hint, "telegram.button_expired"))
             return
+        # The press is answered at once, beside the work: it stops the spinner and uses no message budget.
+        answering = asyncio.create_task(self._answer(query))
         try:
             replies = await self.engine.handle(Incoming.pressed(address, key, hint))
         finally:
-            await self._answer(query)
+            await answering
         pressed = [str(query.message.message_id)] if query.message is not None else []
         if not await self._edit_in_place(query, address, key, replies):
             await self._clear_keyboard(query)
@@ -222,7 +258,7 @@ class TelegramChannel:
     async def _answer(self, query: CallbackQuery, text: str | None = None) -> None:
         """Every press is answered, or the person's app shows a spinner."""
         try:
-            await self.bot.answer_callback_query(query.id, text, rate_limit_args=REPLY_ATTEMPTS - 1)
+            await self.bot.answer_callback_query(query.id, text)
         except TelegramError as exc:
             log.info("could not answer a button press (%s)", type(exc).__name__)
 
@@ -231,15 +267,23 @@ class TelegramChannel:
         message = query.message
         if not key.startswith(IN_PLACE_PREFIXES) or len(replies) != 1 or not isinstance(message, Message):
             return False
+        if not _has_button(message, query.data):  # a press on a message that moved on: answer below it
+            return False
         calls = parts(replies[0])
         if message.text is None or len(calls) != 1 or calls[0].kind != "text":
             return False
         markup = keyboard(replies[0].choices, signer(self.store.vault.callback_key, address))
         try:
             await self.bot.edit_message_text(calls[0].text, chat_id=message.chat_id, message_id=message.message_id,
-                                             reply_markup=markup, rate_limit_args=REPLY_ATTEMPTS - 1)
+                                             reply_markup=markup, rate_limit_args=REPLY_BUDGET)
         except Forbidden:
             await self._mark_blocked(address)
+        except NetworkError as exc:
+            if isinstance(exc, BadRequest) or not_sent(exc):
+                log.info("could not edit a step in place (%s); sending it instead", type(exc).__name__)
+                return False
+            log.info("an edit in place got no answer (%s); it may have gone, so nothing is sent again",
+                     type(exc).__name__)
         except TelegramError as exc:
             log.info("could not edit a step in place (%s); sending it instead", type(exc).__name__)
             return False
@@ -252,7 +296,7 @@ class TelegramChannel:
             return
         with suppress(TelegramError):
             await self.bot.edit_message_reply_markup(chat_id=message.chat_id, message_id=message.message_id,
-                                                     reply_markup=None, rate_limit_args=REPLY_ATTEMPTS - 1)
+                                                     reply_markup=None, rate_limit_args=REPLY_BUDGET)
 
     async def _text_for(self, address: Address, hint: str | None, key: str) -> str:
         contact = await self.store.contacts.find(address)

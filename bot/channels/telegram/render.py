@@ -9,10 +9,12 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Literal, TypeVar
 
+import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import ExtBot
 
+from bot.channels.telegram.limiter import Budgeted
 from bot.core.messages import Choice, Reply
 
 log = logging.getLogger(__name__)
@@ -106,42 +108,56 @@ def parts(reply: Reply) -> list[Part]:
 
 
 async def send_part(bot: Bot, chat_id: int, part: Part, markup: InlineKeyboardMarkup | None, *,
-                    silent: bool, rate_retries: int | None) -> Message:
+                    silent: bool, budget: Budgeted, paid: bool = False) -> Message:
     caption = part.text or None
+    common: dict[str, Any] = {"reply_markup": markup, "disable_notification": silent, "rate_limit_args": budget}
+    if paid:
+        common["allow_paid_broadcast"] = True
     if part.kind == "photo":
-        return await bot.send_photo(chat_id, InputFile(part.data, filename=part.filename), caption=caption,
-                                    reply_markup=markup, disable_notification=silent, rate_limit_args=rate_retries)
+        return await bot.send_photo(chat_id, InputFile(part.data, filename=part.filename), caption=caption, **common)
     if part.kind == "document":
         return await bot.send_document(chat_id, InputFile(part.data, filename=part.filename), caption=caption,
-                                       reply_markup=markup, disable_notification=silent,
-                                       rate_limit_args=rate_retries)
-    return await bot.send_message(chat_id, part.text, reply_markup=markup, disable_notification=silent,
-                                  rate_limit_args=rate_retries)
+                                       **common)
+    return await bot.send_message(chat_id, part.text, **common)
+
+
+# httpx errors raised before a single byte of the request left: the request provably did not reach Telegram.
+UNSENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def not_sent(exc: NetworkError) -> bool:
+    """True only when the request provably never reached Telegram (it could not connect).
+
+    A read timeout or a connection dropped mid-answer may come after Telegram delivered the message: sending
+    it again could show the person the same message twice.
+    """
+    return isinstance(exc.__cause__, UNSENT_ERRORS)
 
 
 async def with_network_retries(call: Callable[[], Awaitable[T]], attempts: int) -> T:
-    """Retry a call after network errors with doubling pauses; a rejected request is never retried."""
+    """Retry a call, with doubling pauses, only after network errors that prove the request never went out."""
     delay = FIRST_BACKOFF_SECONDS
     for _ in range(attempts - 1):
         try:
             return await call()
-        except BadRequest:
-            raise
         except NetworkError as exc:
-            log.info("network error talking to the Bot API (%s); retrying in %.1fs", type(exc).__name__, delay)
+            if not not_sent(exc):
+                raise
+            log.info("could not reach the Bot API (%s); retrying in %.1fs", type(exc).__name__, delay)
             await asyncio.sleep(delay)
             delay *= 2
     return await call()
 
 
 async def deliver(bot: Bot, chat_id: int, replies: Sequence[Reply], sign: Signer, *, silent: bool = False,
-                  attempts: int = 1, sent: list[str] | None = None) -> Message | None:
+                  attempts: int = 1, paid: bool = False, sent: list[str] | None = None) -> Message | None:
     """Send every Reply in order, the keyboard on each Reply's last message; return the last message sent.
 
-    `attempts` > 1 (interactive replies, someone is waiting) also lets the rate limiter wait out a 429 that
-    many times; proactive sends use 1 and leave retrying to the outbox.
+    `attempts` > 1 marks an interactive reply (someone is waiting): it goes before proactive sends in the shared
+    budget and may wait out a 429 that many times; proactive sends use 1 and leave retrying to the outbox.
+    `paid` sends with allow_paid_broadcast (proactive sends only, when TELEGRAM_PAID_BROADCAST is on).
     """
-    rate_retries = attempts - 1 or None
+    budget = Budgeted(urgent=attempts > 1, retries=attempts - 1)
     last: Message | None = None
     for reply in replies:
         if reply.delete:
@@ -149,7 +165,7 @@ async def deliver(bot: Bot, chat_id: int, replies: Sequence[Reply], sign: Signer
         calls = parts(reply)
         for index, part in enumerate(calls):
             markup = keyboard(reply.choices, sign) if index == len(calls) - 1 else None
-            send = partial(send_part, bot, chat_id, part, markup, silent=silent, rate_retries=rate_retries)
+            send = partial(send_part, bot, chat_id, part, markup, silent=silent, budget=budget, paid=paid)
             last = await with_network_retries(send, attempts)
             if sent is not None:
                 sent.append(str(last.message_id))

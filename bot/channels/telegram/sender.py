@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import warnings
-from datetime import timedelta
-
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.telegram.render import Bot, Signer, deliver
+from bot.channels.telegram.limiter import retry_after_seconds
+from bot.channels.telegram.render import Bot, Signer, deliver, not_sent
 from bot.core import callbacks
 from bot.core.messages import Address
-from bot.core.outbound import DeliveryError, Outgoing, RetryLater, Unreachable
+from bot.core.outbound import DeliveryError, MaybeSent, Outgoing, RetryLater, Unreachable
 
 CHANNEL = "telegram"
 
-
-def retry_after_seconds(exc: RetryAfter) -> float:
-    """Seconds to wait, read without PTB's warning about the attribute's future type."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+__all__ = ["CHANNEL", "TelegramSender", "retry_after_seconds", "signer"]
 
 
 def signer(key: bytes, address: Address) -> Signer:
@@ -29,14 +20,20 @@ def signer(key: bytes, address: Address) -> Signer:
 
 
 class TelegramSender:
-    """The Sender the outbox dispatcher calls; it never retries by itself."""
+    """The Sender the outbox dispatcher calls; it never retries by itself.
+
+    Its calls draw on the channel's shared budget as proactive sends (the bot's SharedLimiter waits on it), so
+    the dispatcher does not pace it again. With paid broadcasts on, each message says allow_paid_broadcast.
+    """
 
     channel = CHANNEL
     keeps_message_ids = True  # /hide can delete what was sent, so the dispatcher keeps the ids (48 h)
+    paces_itself = True
 
-    def __init__(self, bot: Bot, callback_key: bytes) -> None:
+    def __init__(self, bot: Bot, callback_key: bytes, *, paid_broadcast: bool = False) -> None:
         self.bot = bot
         self.callback_key = callback_key
+        self.paid_broadcast = paid_broadcast
 
     async def send(self, outgoing: Outgoing) -> str | None:
         address = outgoing.address
@@ -44,7 +41,8 @@ class TelegramSender:
             raise Unreachable("not a Telegram chat id")
         try:
             message = await deliver(self.bot, int(address.id), outgoing.replies,
-                                    signer(self.callback_key, address), silent=outgoing.silent)
+                                    signer(self.callback_key, address), silent=outgoing.silent,
+                                    paid=self.paid_broadcast)
         except Forbidden as exc:
             raise Unreachable("the person blocked the bot") from exc
         except RetryAfter as exc:
@@ -54,7 +52,9 @@ class TelegramSender:
                 raise Unreachable("the chat no longer exists") from exc
             raise DeliveryError(f"the Bot API refused the message ({type(exc).__name__})") from exc
         except NetworkError as exc:
-            raise RetryLater(f"network error ({type(exc).__name__})") from exc
+            if not_sent(exc):
+                raise RetryLater(f"network error ({type(exc).__name__})") from exc
+            raise MaybeSent(f"no answer after the message went out ({type(exc).__name__})") from exc
         except TelegramError as exc:
             raise DeliveryError(f"the Bot API failed ({type(exc).__name__})") from exc
         return str(message.message_id) if message is not None else None

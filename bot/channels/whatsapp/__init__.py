@@ -8,6 +8,7 @@ from bot.channels.whatsapp.channel import WEBHOOK_PATH, WhatsAppChannel
 from bot.channels.whatsapp.graph import Graph, template_language
 from bot.channels.whatsapp.sender import Messenger, TemplateSettings, WhatsAppSender
 from bot.errors import ConfigError
+from bot.scheduling.pace import Pace
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -26,7 +27,8 @@ def open_whatsapp(services: Services) -> WhatsAppChannel:
     for code in locales.values():
         template_language(code)
     graph = Graph(settings.whatsapp_api_base_url, settings.whatsapp_phone_number_id,
-                  settings.whatsapp_access_token.get_secret_value())
+                  settings.whatsapp_access_token.get_secret_value(),
+                  pace=Pace(settings.whatsapp_messages_per_second))
     messenger = Messenger(graph, services.library, services.store.vault.callback_key, services.store.whatsapp,
                           services.clock)
     template = TemplateSettings(settings.whatsapp_template_name, locales, services.engine.default_language)

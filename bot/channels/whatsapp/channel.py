@@ -141,17 +141,18 @@ class WhatsAppChannel:
         if message.kind in SILENT_KINDS:
             return
         if message.kind == "button" and (held := await self.messenger.pop_held(address)):
-            await self.messenger.deliver(address, held, await self._touch(address))
+            await self.messenger.deliver(address, held, await self._touch(address), urgent=True)
             return
         incoming = await self._incoming(address, message)
         if incoming is None:
             language = await self._touch(address)
             only_text = Reply(self.engine.library.text(language, "whatsapp.only_text"))
-            await self.messenger.deliver(address, [only_text], language)
+            await self.messenger.deliver(address, [only_text], language, urgent=True)
             return
         replies = await self.engine.handle(incoming)
         contact = await self.store.contacts.find(address)
-        await self.messenger.deliver(address, replies, contact.language if contact else self.engine.default_language)
+        await self.messenger.deliver(address, replies, contact.language if contact else self.engine.default_language,
+                                     urgent=True)
 
     async def _incoming(self, address: Address, message: InboundMessage) -> Incoming | None:
         """The Incoming for text and pressed choices; None for what the bot cannot read."""

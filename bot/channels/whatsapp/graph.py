@@ -18,8 +18,9 @@ from pywa_async.types.templates import TemplateLanguage
 from bot.channels.whatsapp.render import Buttons, ListMessage, Option, Part, Text
 from bot.channels.whatsapp.transport import graph_client
 from bot.core.messages import Document, Image
-from bot.core.outbound import DeliveryError, RetryLater, Unreachable
+from bot.core.outbound import DeliveryError, MaybeSent, RetryLater, Unreachable
 from bot.errors import ConfigError
+from bot.scheduling.pace import Pace
 
 # Cloud API error codes (developers.facebook.com, "Cloud API error codes") and what they mean for a delivery.
 REASONS = {
@@ -55,6 +56,10 @@ class WindowClosed(Unreachable):
     """WhatsApp refused a free-form message: the 24-hour window is closed, so only a template may go."""
 
 
+# httpx errors raised before the request left: it provably did not reach Meta, so it may go again.
+UNSENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
 def delivery_error(exc: Exception) -> DeliveryError:
     """Map a pywa or network error: unreachable people are never retried, everything else is."""
     if isinstance(exc, WhatsAppError):
@@ -64,8 +69,10 @@ def delivery_error(exc: Exception) -> DeliveryError:
             return Unreachable(reason_for(exc.code))
         retry_after = PAIR_RATE_SECONDS if exc.code == PAIR_RATE_LIMIT else None
         return RetryLater(reason_for(exc.code), retry_after)
-    if isinstance(exc, httpx.HTTPError):
+    if isinstance(exc, UNSENT_ERRORS):
         return RetryLater(f"whatsapp: network error ({type(exc).__name__})")
+    if isinstance(exc, httpx.HTTPError):  # it went out; Meta may have delivered it: never send it twice
+        return MaybeSent(f"whatsapp: no answer ({type(exc).__name__})")
     return RetryLater(f"whatsapp: unexpected {type(exc).__name__}")
 
 
@@ -90,9 +97,14 @@ class Template:
 
 
 class Graph:
-    """Send rendered parts and templates to one person; return the platform's message ids."""
+    """Send rendered parts and templates to one person; return the platform's message ids.
 
-    def __init__(self, base_url: str, phone_number_id: str, token: str) -> None:
+    With a Pace, every message waits on the number's one budget (WhatsApp's throughput is per business number):
+    replies as urgent, the outbox's messages after them.
+    """
+
+    def __init__(self, base_url: str, phone_number_id: str, token: str, *, pace: Pace | None = None) -> None:
+        self.pace = pace
         for name in ("pywa", "pywa_async"):
             logger = logging.getLogger(name)
             logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
@@ -103,8 +115,10 @@ class Graph:
     async def close(self) -> None:
         await self.session.aclose()
 
-    async def send(self, to: str, part: Part) -> str:
-        """Send one part; raise a DeliveryError (Unreachable or RetryLater) when it does not go."""
+    async def send(self, to: str, part: Part, *, urgent: bool = False) -> str:
+        """Send one part; raise a DeliveryError (Unreachable, RetryLater, MaybeSent) when it does not go."""
+        if self.pace is not None:
+            await self.pace.wait(urgent)
         try:
             return await self._send(to, part)
         except (WhatsAppError, httpx.HTTPError) as exc:
@@ -134,6 +148,8 @@ class Graph:
         button = {"type": "button", "sub_type": "quick_reply", "index": 0,
                   "parameters": [{"type": "payload", "payload": template.button_payload}]}
         for number, language in enumerate(template.languages, 1):
+            if self.pace is not None:
+                await self.pace.wait(urgent=False)
             try:
                 sent = await self.client.send_template(to=to, name=template.name,
                                                        language=template_language(language), params=[button])

@@ -48,14 +48,17 @@ class Messenger:
     def sign(self, address: Address, key: str) -> str:
         return callbacks.sign(self.callback_key, address, key)
 
-    async def deliver(self, address: Address, replies: Sequence[Reply], language: str) -> list[str]:
-        """Send each Reply in order and return the message ids; a failure raises a DeliveryError."""
+    async def deliver(self, address: Address, replies: Sequence[Reply], language: str, *,
+                      urgent: bool = False) -> list[str]:
+        """Send each Reply in order and return the message ids; a failure raises a DeliveryError.
+
+        `urgent`: a reply someone is waiting for, ahead of the outbox in the number's budget."""
         ids: list[str] = []
         wording = self.wording(language)
         for reply in replies:
             rendered = render(reply, partial(self.sign, address), wording)
             for part in rendered.parts:
-                ids.append(await self.graph.send(address.id, part))
+                ids.append(await self.graph.send(address.id, part, urgent=urgent))
             if rendered.numbered:
                 await self.memory.set_numbered(address, rendered.numbered, self.clock.now())
             elif reply.choices:
@@ -81,6 +84,11 @@ class WhatsAppSender:
     """The outbox's way out on WhatsApp: a normal message inside the window, the template outside."""
 
     channel = CHANNEL
+
+    @property
+    def paces_itself(self) -> bool:
+        """Its messages wait on the number's budget in Graph, so the dispatcher does not pace them again."""
+        return self.messenger.graph.pace is not None
 
     def __init__(self, messenger: Messenger, clock: Clock, template: TemplateSettings) -> None:
         self.messenger = messenger

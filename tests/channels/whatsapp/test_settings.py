@@ -38,3 +38,22 @@ async def test_open_channels_builds_whatsapp_and_refuses_unknown_locales(tmp_pat
             await open_channels(services)
     finally:
         await services.close()
+
+
+async def test_replies_and_the_outbox_share_the_numbers_budget(tmp_path: Path) -> None:
+    """WhatsApp's throughput is per business number: one Pace at WHATSAPP_MESSAGES_PER_SECOND for both."""
+    services = await build_services(whatsapp_settings(tmp_path, "http://127.0.0.1:1", whatsapp_messages_per_second=40))
+    try:
+        [channel] = await open_channels(services)
+        assert isinstance(channel, WhatsAppChannel)
+        pace = channel.messenger.graph.pace
+        assert pace is not None and pace.interval == 1 / 40
+        assert getattr(channel.sender, "paces_itself", False), "the dispatcher does not pace it a second time"
+        await channel.stop()
+    finally:
+        await services.close()
+
+
+def test_whatsapp_throughput_stays_within_metas_ceiling(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="WHATSAPP_MESSAGES_PER_SECOND"):
+        load_settings(_env_file=None, database_path=tmp_path / "db", whatsapp_messages_per_second=5000)

@@ -49,8 +49,8 @@ async def test_start_checkin_reflect_forget(services: Services, fake: FakeTelegr
 
     checkin = (await person.send("/checkin"))
     assert len(checkin) == 1 and len(checkin[0].buttons) == 5
-    await person.press("Good")
-    assert checkin[0].markup is None
+    assert await person.press("Good") == []
+    assert checkin[0].edits == 1 and checkin[0].text.startswith("Good to hear"), "the answer takes its place"
     assert rows(db, "SELECT mood FROM checkins") == [(4,)]
 
     await person.send("/reflect")
@@ -80,11 +80,22 @@ async def test_step_by_step_exercise_moves_on_in_place(services: Services, perso
 
 async def test_a_pressed_keyboard_is_removed_when_the_answer_is_new_messages(person: Person) -> None:
     await person.consent()
+    menu = person.last
+    replies = await person.press("Check in")
+    assert menu.markup is None and menu.edits == 1
+    assert len(replies) == 1 and len(replies[0].buttons) == 5
+
+
+async def test_a_mood_press_is_answered_in_the_questions_place(fake: FakeTelegram, person: Person) -> None:
+    """One message-budget call per answer: the answer replaces the question (and its buttons) in one edit."""
+    await person.consent()
     question = (await person.send("/checkin"))[0]
-    replies = await person.press("Okay")
-    assert question.markup is None and question.edits == 1
-    assert len(replies) == 1, "the mood's answer and what next come as one message: one notification"
-    assert replies[0].text.startswith("Okay is okay") and replies[0].buttons
+    before = len(fake.calls)
+    assert await person.press("Okay") == []
+    assert question is person.last and question.edits == 1
+    assert question.text.startswith("Okay is okay") and question.buttons, "the answer and what next, one message"
+    calls = sorted(c.method for c in fake.calls[before:] if c.method != "getUpdates")
+    assert calls == ["answerCallbackQuery", "editMessageText"]
 
 
 async def test_forged_callback_changes_nothing_and_is_answered(services: Services, fake: FakeTelegram,

@@ -8,8 +8,8 @@ from bot.app import Services
 from bot.channels.telegram import TelegramChannel
 from bot.core import callbacks
 from bot.core.messages import Address, Choice, Document, Image, Reply
-from bot.core.outbound import Outgoing, RetryLater, Unreachable
-from tests.e2e.fake_telegram import FakeTelegram
+from bot.core.outbound import MaybeSent, Outgoing, RetryLater, Unreachable
+from tests.e2e.fake_telegram import FakeTelegram, Person
 
 CHAT = 5150
 ADDRESS = Address("telegram", str(CHAT))
@@ -59,13 +59,34 @@ async def test_a_403_means_unreachable(fake: FakeTelegram, telegram: TelegramCha
         await telegram.sender.send(outgoing())
 
 
-async def test_a_dropped_connection_means_retry_later(fake: FakeTelegram, telegram: TelegramChannel) -> None:
+async def test_a_dropped_connection_means_maybe_sent(fake: FakeTelegram, telegram: TelegramChannel) -> None:
+    """The request went out before the connection dropped: never send it again (no second copy)."""
     fake.fail("sendMessage", "drop")
-    with pytest.raises(RetryLater) as raised:
+    with pytest.raises(MaybeSent):
         await telegram.sender.send(outgoing())
-    assert raised.value.retry_after is None
 
 
 async def test_an_address_that_is_not_a_chat_id_is_unreachable(telegram: TelegramChannel) -> None:
     with pytest.raises(Unreachable):
         await telegram.sender.send(outgoing(address=Address("telegram", "not-a-number")))
+
+
+async def test_paid_broadcasts_are_off_by_default(fake: FakeTelegram, telegram: TelegramChannel) -> None:
+    await telegram.sender.send(outgoing())
+    assert "allow_paid_broadcast" not in fake.calls_of("sendMessage")[-1].params
+
+
+async def test_paid_broadcasts_mark_proactive_messages_and_give_the_outbox_its_own_budget(
+        services: Services, fake: FakeTelegram) -> None:
+    services.settings = services.settings.model_copy(update={"telegram_paid_broadcast": True})
+    channel = TelegramChannel(services)
+    await channel.start()
+    try:
+        await channel.sender.send(outgoing())
+        person = Person(fake, channel.application.update_queue, chat_id=5252)
+        await person.send("/start")
+    finally:
+        await channel.stop()
+    proactive, reply = fake.calls_of("sendMessage")[-2:]
+    assert proactive.params["allow_paid_broadcast"] is True
+    assert "allow_paid_broadcast" not in reply.params, "replies stay within the free limit"

@@ -245,7 +245,7 @@ class Engine:
                 typed = self._typed(turn, text, numbers=numbers, partial=expects_choice)
                 if typed is not None:
                     return await self._choice(turn, typed.key)
-                if expects_choice and self._offered(turn):
+                if expects_choice and self._offered(turn) and not owner.falls_back_to_text(state):
                     return self._ask_again(turn)
         if owner is not None:
             return await owner.on_text(turn, text)

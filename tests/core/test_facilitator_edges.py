@@ -43,7 +43,7 @@ async def test_a_message_typed_under_the_broadcast_list_becomes_the_new_message(
     assert "Here is exactly what each person will see" in fay.text
     assert "Our next meeting moves to Thursday" in fay.text
     await fay.press("Send now")
-    assert "On its way to 1 people" in fay.text
+    assert "On its way to 1 person" in fay.text
 
 
 async def test_a_command_word_under_the_broadcast_list_is_still_a_command(services: Services) -> None:
@@ -84,7 +84,7 @@ async def test_a_broadcast_held_by_quiet_hours_is_listed_as_waiting_for_morning(
     await fay.press("Send now")
     await dispatcher(services, FakeSender()).drain()
     await fay.send("/broadcast")
-    assert "waiting for morning (1 people" in fay.text
+    assert "waiting for morning (1 person in their quiet hours" in fay.text
     assert "going out now" not in fay.text
 
 

@@ -97,6 +97,11 @@ class Feature:
         """True in states where typed words are answers, not commands (except the stop words)."""
         return False
 
+    def falls_back_to_text(self, state: str) -> bool:
+        """True in choice steps where typed words that match no choice are an answer of their own (a new
+        broadcast typed under the list), not a reason to ask again."""
+        return False
+
     def matches_labels(self, state: str) -> bool:
         """True in text states whose choices may also be typed by name ('Today', 'No quiet hours'); numbers there
         stay the feature's own (a typed '8' is a time, not the eighth choice)."""

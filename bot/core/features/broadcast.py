@@ -68,6 +68,9 @@ class BroadcastFeature(Feature):
     def matches_labels(self, state: str) -> bool:
         return state == WHEN_STATE
 
+    def falls_back_to_text(self, state: str) -> bool:
+        return state == LIST_STATE
+
     def passes_crisis_text(self, state: str) -> bool:
         """A facilitator may announce International Overdose Awareness Day: the draft is kept."""
         return state in (TEXT_STATE, LIST_STATE)

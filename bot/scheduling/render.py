@@ -22,7 +22,10 @@ from bot.storage.deliveries import Delivery
 from bot.storage.store import Store
 
 # Messages between two people, discreet already and needing their buttons: discreet mode leaves them be.
-DIRECT_KINDS = frozenset({"support", "checkon"})
+DIRECT_KINDS = frozenset({"support"})
+# In discreet mode these become the greeting too, whose button shows what it stood for once the chat is open
+# (a "check on me" question would tell whoever holds the phone that the person has a buddy).
+OPEN_KEYS = {"checkon": "checkon:show"}
 FOLLOWUP_EXPIRES = timedelta(hours=24)  # a follow-up more than a day late (the bot was down) is not sent
 Renderer = Callable[[Delivery, Contact, datetime], Awaitable[tuple[Reply, ...]]]
 
@@ -56,7 +59,8 @@ class Renderers:
         if contact.discreet and delivery.kind not in DIRECT_KINDS:
             # Discreet mode: a plain greeting on the screen; the person opens the bot to see what is new.
             return (Reply(self.library.text(contact.language, "hide.greeting"),
-                          (Choice("menu:menu", self.library.text(contact.language, "hide.btn_open")),)),)
+                          (Choice(OPEN_KEYS.get(delivery.kind, "menu:menu"),
+                                  self.library.text(contact.language, "hide.btn_open")),)),)
         return replies
 
     def _step(self, language: str, step_id: str) -> FollowUpStep | None:

@@ -130,11 +130,18 @@ class CheckOn:
             (self._hash(code), to_ts(now)))
         return self._buddy(row) if row else None
 
+    async def still_open(self, buddy_row: int, now: datetime) -> bool:
+        """The link of this row can still be accepted (not used, not withdrawn, not expired)."""
+        return await self.db.fetchone(
+            "SELECT 1 FROM buddies WHERE id = ? AND buddy_id IS NULL AND invite_hash IS NOT NULL"
+            " AND invite_expires_at > ?", (buddy_row, to_ts(now))) is not None
+
     async def accept(self, buddy: Buddy, buddy_id: int, now: datetime) -> bool:
-        """The buddy agrees; the link is used up. False when it was used or withdrawn meanwhile."""
+        """The buddy agrees; the link is used up. False when it was used, withdrawn or expired meanwhile."""
         return await self.db.execute(
             "UPDATE buddies SET buddy_id = ?, accepted_at = ?, invite_hash = NULL, invite_expires_at = NULL"
-            " WHERE id = ? AND buddy_id IS NULL AND invite_hash IS NOT NULL", (buddy_id, to_ts(now), buddy.id)) == 1
+            " WHERE id = ? AND buddy_id IS NULL AND invite_hash IS NOT NULL AND invite_expires_at > ?",
+            (buddy_id, to_ts(now), buddy.id, to_ts(now))) == 1
 
     async def of(self, contact_id: int) -> Buddy | None:
         """The person's buddy (accepted or still invited)."""

@@ -8,6 +8,7 @@ any time, and /forget on either side removes the pairing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.core.checkon import COUNTDOWN, LOW_STREAK_CHOICE, QUIET_DAY_CHOICES
@@ -16,7 +17,7 @@ from bot.core.features.move import WrongCodes
 from bot.core.messages import Choice, Reply
 from bot.errors import StaleChoice
 from bot.storage.checkon import Buddy, Rule, RuleState, is_buddy_code
-from bot.storage.contacts import to_ts
+from bot.storage.contacts import ContactStatus, to_ts
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,9 @@ async def notify(store: Store, contact_id: int, ui_key: str, idem: str, now: dat
 
 
 async def tell_buddy(store: Store, contact_id: int, now: datetime) -> bool:
-    """The countdown ran out (or the person asked): nudge the buddy once."""
-    if not await store.checkon.tell(contact_id, now):
+    """The countdown ran out (or the person asked): nudge the buddy once, unless the person said /stop."""
+    person = await store.contacts.get(contact_id)
+    if person is None or person.status != ContactStatus.ACTIVE or not await store.checkon.tell(contact_id, now):
         return False
     buddy = await store.checkon.of(contact_id)
     if buddy is None or buddy.buddy_id is None:
@@ -48,6 +50,21 @@ async def tell_buddy(store: Store, contact_id: int, now: datetime) -> bool:
                                    {"step": "nudge", "row": buddy.id}, now)
     log.info("check on me: a buddy nudge was queued")
     return True
+
+
+def ask_reply(t: Callable[..., str], deadline: datetime, now: datetime) -> Reply:
+    """The question to the person whose rule fired, with the two answers."""
+    hours = max(1, round((deadline - now).total_seconds() / 3600))
+    return Reply(t("checkon.ask", hours=hours), (
+        Choice(key("checkon", "ok"), t("checkon.btn_ok")),
+        Choice(key("checkon", "now"), t("checkon.btn_now")),
+    ))
+
+
+def nudge_reply(t: Callable[..., str], buddy: Buddy) -> Reply:
+    """The nudge to a buddy: the chosen name only."""
+    return Reply(t("checkon.nudge", name=buddy.name),
+                 (Choice(key("checkon", "reach", buddy.id), t("checkon.btn_reach")),))
 
 
 class CheckOnFeature(Feature):
@@ -128,12 +145,16 @@ class CheckOnFeature(Feature):
                 return [turn.with_menu(turn.t("checkon.telling"))]
             case ["accept" | "decline" as answer] if turn.conversation.state == ACCEPT_STATE:
                 return await self._answer(turn, answer)
+            case ["show"]:
+                return await self._waiting(turn)
             case ["reach", row] if row.isdigit():
                 buddy = await store.checkon.get(int(row))
-                if buddy is None or buddy.buddy_id != contact.id:
-                    raise StaleChoice("checkon")
-                await notify(store, buddy.contact_id, "checkon.reaching_out", f"checkon:reach:{buddy.id}:{to_ts(now)}",
-                             now)
+                told = await store.checkon.rule(buddy.contact_id) if buddy is not None else None
+                if buddy is None or buddy.buddy_id != contact.id or told is None or told.state != RuleState.TOLD \
+                        or told.deadline is None:
+                    raise StaleChoice("checkon")  # only an answer to a nudge, and the person hears it once per nudge
+                await notify(store, buddy.contact_id, "checkon.reaching_out",
+                             f"checkon:reach:{buddy.id}:{to_ts(told.deadline)}", now)
                 return [turn.with_menu(turn.t("checkon.thanks"))]
             case ["leave", row] if row.isdigit():
                 buddy = await store.checkon.get(int(row))
@@ -143,6 +164,19 @@ class CheckOnFeature(Feature):
                 await notify(store, buddy.contact_id, "checkon.buddy_left", f"checkon:left:{buddy.id}", now)
                 return [turn.with_menu(turn.t("checkon.left"))]
         raise StaleChoice("checkon")
+
+    async def _waiting(self, turn: Turn) -> list[Reply]:
+        """What a discreet greeting stood for: the question to this person, or a nudge about someone they watch."""
+        contact, store, now = turn.require_contact(), turn.store, turn.now()
+        replies = []
+        rule = await store.checkon.rule(contact.id)
+        if rule is not None and rule.state == RuleState.ASKING and rule.deadline is not None:
+            replies.append(ask_reply(turn.t, rule.deadline, now))
+        for buddy in await store.checkon.watched_by(contact.id):
+            theirs = await store.checkon.rule(buddy.contact_id)
+            if theirs is not None and theirs.state == RuleState.TOLD:
+                replies.append(nudge_reply(turn.t, buddy))
+        return replies or await self._overview(turn)
 
     def awaits_text(self, state: str) -> bool:
         return state == NAME_STATE
@@ -184,13 +218,13 @@ class CheckOnFeature(Feature):
         row = int(turn.conversation.data.get("row", 0))
         await turn.clear_state()
         invite: Buddy | None = await store.checkon.get(row)
-        if invite is None or invite.accepted:
+        if invite is None or invite.accepted or not await store.checkon.still_open(invite.id, now):
             return [turn.with_menu(turn.t("checkon.bad_link"))]
         if answer == "decline":
             await store.checkon.end(invite.id)
             await notify(store, invite.contact_id, "checkon.buddy_declined", f"checkon:declined:{invite.id}", now)
             return [turn.with_menu(turn.t("checkon.declined"))]
-        if not await store.checkon.accept(invite, contact.id, now):
+        if not await store.checkon.accept(invite, contact.id, now):  # taken or withdrawn meanwhile
             return [turn.with_menu(turn.t("checkon.bad_link"))]
         await notify(store, invite.contact_id, "checkon.buddy_accepted", f"checkon:accepted:{invite.id}", now)
         return [turn.with_menu(turn.t("checkon.accepted", name=invite.name))]

@@ -1,0 +1,155 @@
+"""'Check on me', quick hide and moving a journey, attacked: forged presses, a buddy who harasses, a person who
+said /stop, a link accepted too late, discreet mode on a shared phone, guessed codes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.app import Services
+from bot.core.clock import FakeClock
+from bot.scheduling.checkon import CheckOnMessages, checkon_tick
+from bot.scheduling.dispatcher import Dispatcher
+from bot.scheduling.render import Renderers
+from tests.core.test_checkon import pair
+from tests.helpers import Chat
+from tests.outbox import FakeSender
+
+MONDAY_9 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
+
+
+def outbox(services: Services) -> tuple[Dispatcher, FakeSender]:
+    sender = FakeSender()
+    renderers = Renderers(services.store, services.library)
+    CheckOnMessages(services.store, services.library).register(renderers)
+    return Dispatcher(services.store, renderers, {"console": sender}, services.clock), sender
+
+
+async def run(services: Services, dispatcher: Dispatcher) -> None:
+    await checkon_tick(services.store, services.clock.now())
+    await dispatcher.drain()
+
+
+async def row_of(services: Services, chat: Chat) -> int:
+    contact = await services.store.contacts.find(chat.address)
+    assert contact is not None
+    buddy = await services.store.checkon.of(contact.id)
+    assert buddy is not None
+    return buddy.id
+
+
+async def test_a_buddy_cannot_flood_the_person_with_forged_reach_presses(services: Services,
+                                                                         clock: FakeClock) -> None:
+    clock.set(MONDAY_9)
+    dispatcher, sender = outbox(services)
+    ana, bo = await pair(services)
+    await run(services, dispatcher)
+    before = len(sender.texts("ana"))
+    row = await row_of(services, ana)
+    for _ in range(5):  # no nudge was ever sent: the press is forged
+        await bo.press_key(f"checkon:reach:{row}")
+        clock.advance(minutes=1)
+    await run(services, dispatcher)
+    assert len(sender.texts("ana")) == before
+
+    clock.advance(days=2)
+    await run(services, dispatcher)  # ana is asked
+    rule = await services.store.checkon.rule((await services.store.contacts.find(ana.address)).id)  # type: ignore[union-attr]
+    assert rule is not None and rule.deadline is not None
+    clock.set(rule.deadline)
+    await run(services, dispatcher)  # bo is nudged
+    before = len(sender.texts("ana"))
+    for _ in range(5):
+        await bo.press_key(f"checkon:reach:{row}")
+        clock.advance(minutes=1)
+    await run(services, dispatcher)
+    assert len(sender.texts("ana")) == before + 1  # told once per nudge
+
+
+async def test_forged_presses_by_a_stranger_change_nothing(services: Services, clock: FakeClock) -> None:
+    clock.set(MONDAY_9)
+    dispatcher, sender = outbox(services)
+    ana, _bo = await pair(services)
+    await run(services, dispatcher)
+    row = await row_of(services, ana)
+    cy = Chat(services.engine, "cy")
+    await cy.consent()
+    for forged in (f"checkon:leave:{row}", f"checkon:reach:{row}", "checkon:accept", "checkon:now",
+                   "checkon:rule:99999999999999999999:0", "checkon:reach:-1", "move:code:x"):
+        await cy.press_key(forged)
+    await run(services, dispatcher)
+    assert await services.store.checkon.get(row) is not None
+    assert sender.texts("cy") == []
+    assert len(sender.texts("ana")) == 1  # only "your buddy said yes"
+
+
+async def test_no_nudge_after_the_person_said_stop_during_the_countdown(services: Services,
+                                                                        clock: FakeClock) -> None:
+    clock.set(MONDAY_9)
+    dispatcher, sender = outbox(services)
+    ana, _bo = await pair(services)
+    clock.advance(days=2)
+    await run(services, dispatcher)
+    assert "Are you okay?" in sender.texts("ana")[-1]
+    await ana.send("/stop")
+    clock.advance(days=1)
+    await run(services, dispatcher)
+    await run(services, dispatcher)
+    assert sender.texts("bo") == []
+    await ana.send("/start")  # back a day later: the old countdown does not go off at once
+    await run(services, dispatcher)
+    assert sender.texts("bo") == []
+
+
+async def test_no_nudge_reaches_a_buddy_who_said_stop(services: Services, clock: FakeClock) -> None:
+    clock.set(MONDAY_9)
+    dispatcher, sender = outbox(services)
+    _ana, bo = await pair(services)
+    await bo.send("/stop")
+    clock.advance(days=5)
+    await run(services, dispatcher)
+    await run(services, dispatcher)
+    assert sender.texts("bo") == []
+
+
+async def test_a_link_opened_in_time_cannot_be_accepted_after_it_expired(services: Services,
+                                                                         clock: FakeClock) -> None:
+    clock.set(MONDAY_9)
+    ana, bo = Chat(services.engine, "ana"), Chat(services.engine, "bo")
+    await ana.consent()
+    await bo.consent()
+    await ana.send("/checkon")
+    await ana.press("2 days quiet")
+    await ana.send("Sunny")
+    code = next(word for word in ana.text.split() if word.startswith("BD-"))
+    await bo.send(f"/buddy {code}")
+    clock.advance(days=8)
+    await bo.press("Yes")
+    assert "doesn't work any more" in bo.text
+    buddy = await services.store.checkon.of((await services.store.contacts.find(ana.address)).id)  # type: ignore[union-attr]
+    assert buddy is not None and not buddy.accepted
+
+
+async def test_discreet_mode_hides_the_question_and_the_nudge(services: Services, clock: FakeClock) -> None:
+    """On a shared phone, the lock screen must not say that the person has a buddy, nor whose buddy someone is."""
+    clock.set(MONDAY_9)
+    dispatcher, sender = outbox(services)
+    ana, bo = await pair(services)
+    for chat in (ana, bo):
+        await services.store.contacts.update((await services.store.contacts.find(chat.address)).id,  # type: ignore[union-attr]
+                                             discreet=True)
+    clock.advance(days=2)
+    await run(services, dispatcher)
+    ask = sender.sent[-1]
+    assert ask.address.id == "ana" and ask.replies[0].text == "Hi 👋"
+    ana.choices = ask.replies[0].choices
+    rule = await services.store.checkon.rule((await services.store.contacts.find(ana.address)).id)  # type: ignore[union-attr]
+    assert rule is not None and rule.deadline is not None
+    clock.set(rule.deadline)
+    await run(services, dispatcher)
+    nudge = sender.sent[-1]
+    assert nudge.address.id == "bo" and nudge.replies[0].text == "Hi 👋"
+    bo.choices = nudge.replies[0].choices
+    await bo.press("Open")
+    assert "Sunny has been quiet for a while" in bo.text  # opened in the chat, it says what it is about
+    await bo.press("I'll reach out")
+    assert "let them know" in bo.text

@@ -11,8 +11,9 @@ from bot.scheduling.checkon import CheckOnMessages, checkon_tick
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.render import Renderers
 from tests.core.test_checkon import pair
-from tests.helpers import Chat
+from tests.helpers import Chat, rows
 from tests.outbox import FakeSender
+from tests.peers import Person, scene
 
 MONDAY_9 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
 
@@ -153,3 +154,31 @@ async def test_discreet_mode_hides_the_question_and_the_nudge(services: Services
     assert "Sunny has been quiet for a while" in bo.text  # opened in the chat, it says what it is about
     await bo.press("I'll reach out")
     assert "let them know" in bo.text
+
+
+async def test_a_reported_person_cannot_shed_the_block_by_moving_to_a_new_number(services: Services) -> None:
+    """A /report block names the reported person by their address's hash: a move must carry it along."""
+    s = await scene(services, accept=True)
+    post, kito, rumi = s.post, s.kito, s.rumi
+    await kito.send("/report")
+    await kito.send("They threatened me")
+    await kito.press("Keep it anonymous")
+    await post.deliver()
+    before = sum("Someone would like" in text for text in post.texts(kito))
+
+    await rumi.send("/mydata")
+    await rumi.press("Move my journey")
+    code = next(word for word in rumi.text.split() if word.count("-") == 2 and len(word) == 14)
+    moved = Person(services, "req-new-number")
+    await moved.send(f"/restore {code}")
+    assert "Your journey is here now" in moved.text
+    old = services.store.contacts.lookup_key(rumi.address)
+    assert rows(services.settings.database_path, "SELECT COUNT(*) FROM support_shields WHERE other = ?", old) \
+        == [(0,)]  # no row names the old address any more
+
+    await moved.send("/support")
+    await moved.press("Talk to a peer")
+    await moved.send("Rumi")
+    assert "no peer supporter is free right now" in "\n".join(r.text for r in moved.seen)
+    await post.deliver()
+    assert sum("Someone would like" in text for text in post.texts(kito)) == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.app import Services
+from bot.app import Services, build_scheduling
 from bot.core.clock import FakeClock
 from bot.scheduling.checkon import CheckOnMessages, checkon_tick
 from bot.scheduling.dispatcher import Dispatcher
@@ -182,3 +182,37 @@ async def test_a_reported_person_cannot_shed_the_block_by_moving_to_a_new_number
     assert "no peer supporter is free right now" in "\n".join(r.text for r in moved.seen)
     await post.deliver()
     assert sum("Someone would like" in text for text in post.texts(kito)) == before
+
+
+async def test_hide_message_ids_are_gone_after_48_hours_by_the_scheduler(services: Services, clock: FakeClock) -> None:
+    clock.set(MONDAY_9)
+    ana = Chat(services.engine, "ana")
+    await ana.consent()
+    contact = await services.store.contacts.find(ana.address)
+    assert contact is not None
+    await services.store.recent.add(contact.id, ["101", "102"], clock.now())
+    scheduling = build_scheduling(services, {"console": FakeSender()})
+    clock.advance(hours=47)
+    await scheduling.checkon()
+    assert rows(services.settings.database_path, "SELECT COUNT(*) FROM recent_messages") == [(2,)]
+    clock.advance(hours=1, seconds=1)
+    await scheduling.checkon()
+    assert rows(services.settings.database_path, "SELECT COUNT(*) FROM recent_messages") == [(0,)]
+
+
+async def test_restore_answers_the_same_for_a_wrong_an_expired_and_a_used_code(services: Services,
+                                                                             clock: FakeClock) -> None:
+    """Nothing tells a guesser that a code exists (or existed)."""
+    ana = Chat(services.engine, "ana")
+    await ana.consent()
+    await ana.send("/mydata")
+    await ana.press("Move my journey")
+    code = next(word for word in ana.text.split() if word.count("-") == 2 and len(word) == 14)
+    wrong = Chat(services.engine, "guess-1")
+    await wrong.send("/restore ZZZZ-ZZZZ-ZZZZ")
+    clock.advance(days=8)
+    late = Chat(services.engine, "guess-2")
+    await late.send(f"/restore {code}")
+    assert late.replies == wrong.replies
+    for who in (wrong, late):
+        assert await services.store.contacts.find(who.address) is None

@@ -36,7 +36,9 @@ async def checkon_tick(store: Store, now: datetime) -> int:
 async def _maybe_ask(store: Store, rule: Rule, now: datetime) -> int:
     buddy = await store.checkon.of(rule.contact_id)
     contact = await store.contacts.get(rule.contact_id)
-    if buddy is None or not buddy.accepted or contact is None or contact.status != ContactStatus.ACTIVE:
+    if contact is None or contact.status != ContactStatus.ACTIVE:
+        return 0
+    if not rule.by_peer and (buddy is None or not buddy.accepted):
         return 0
     moods = [(c.at, c.mood) for c in await store.checkins.since(rule.contact_id, rule.since)]
     if not fires(rule.quiet_days, rule.low_streak, rule.since, moods, now):
@@ -65,7 +67,7 @@ class CheckOnMessages:
             rule = await self.store.checkon.rule(contact.id)
             if rule is None or rule.state != RuleState.ASKING or rule.deadline is None:
                 raise SkipDelivery("answered")
-            return (ask_reply(t, rule.deadline, now),)
+            return (ask_reply(t, rule.deadline, now, rule.by_peer),)
         buddy = await self.store.checkon.get(int(delivery.payload.get("row", 0)))
         if step != "nudge" or buddy is None or buddy.buddy_id != contact.id:
             raise SkipDelivery("buddy_left")

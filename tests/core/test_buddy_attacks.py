@@ -216,3 +216,21 @@ async def test_restore_answers_the_same_for_a_wrong_an_expired_and_a_used_code(s
     assert late.replies == wrong.replies
     for who in (wrong, late):
         assert await services.store.contacts.find(who.address) is None
+
+
+async def test_an_opened_buddy_link_is_not_kept_in_the_clear_anywhere(services: Services) -> None:
+    """The link code is kept only as a keyed hash: not even in the state of someone who opened it and waits."""
+    ana, bo = Chat(services.engine, "ana"), Chat(services.engine, "bo")
+    await ana.consent()
+    await bo.consent()
+    await ana.send("/checkon")
+    await ana.press("2 days quiet")
+    await ana.send("Sunny")
+    code = next(word for word in ana.text.split() if word.startswith("BD-"))
+    await bo.send(f"/buddy {code}")
+    conversation = await services.store.conversations.get(
+        (await services.store.contacts.find(bo.address)).id)  # type: ignore[union-attr]
+    assert conversation.state == "checkon.accept"
+    assert code not in repr(conversation.data) and code.replace("-", "") not in repr(conversation.data)
+    await bo.press("Yes")
+    assert "You're Sunny's buddy now" in bo.text

@@ -251,7 +251,7 @@ class CheckOnFeature(Feature):
             return [turn.with_menu(turn.t("checkon.bad_link"))]
         if invite.contact_id == contact.id:
             return [turn.with_menu(turn.t("checkon.own_link"))]
-        await turn.set_state(ACCEPT_STATE, {"row": invite.id, "code": code})
+        await turn.set_state(ACCEPT_STATE, {"row": invite.id})  # the row, never the code: only its hash is kept
         return [Reply(turn.t("checkon.asked", name=invite.name), (
             Choice(key("checkon", "accept"), turn.t("checkon.btn_accept")),
             Choice(key("checkon", "decline"), turn.t("checkon.btn_decline")),

@@ -234,3 +234,21 @@ async def test_an_opened_buddy_link_is_not_kept_in_the_clear_anywhere(services: 
     assert code not in repr(conversation.data) and code.replace("-", "") not in repr(conversation.data)
     await bo.press("Yes")
     assert "You're Sunny's buddy now" in bo.text
+
+
+async def test_discreet_mode_keeps_a_peers_relayed_words_off_the_lock_screen(services: Services) -> None:
+    s = await scene(services, accept=True)
+    post, kito, rumi = s.post, s.kito, s.rumi
+    await services.store.contacts.update(await rumi.contact_id(), discreet=True)
+    await kito.send("Meet me at the clinic on Main Street")
+    await post.deliver()
+    sent = next(o for o in reversed(post.sender.sent) if o.address == rumi.address)
+    assert [r.text for r in sent.replies] == ["Hi 👋"]
+    opened = sent.replies[0].choices[0].key
+    stranger = Person(services, "stranger")
+    await stranger.consent()
+    await stranger.press_key(opened)  # someone else's message id: nothing
+    assert "Main Street" not in stranger.text and "no longer here" in stranger.text
+    rumi.choices = sent.replies[0].choices
+    await rumi.press("Open")
+    assert "Meet me at the clinic on Main Street" in rumi.text  # in the open chat, the words are there

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from bot.core.checkon import countdown_end, fires
-from bot.core.features.base import key
-from bot.core.features.checkon import KIND, tell_buddy
+from bot.core.features.checkon import KIND, ask_reply, nudge_reply, tell_buddy
 from bot.core.i18n import Library
-from bot.core.messages import Choice, Reply
+from bot.core.messages import Reply
 from bot.scheduling.render import Renderers, SkipDelivery
 from bot.storage.checkon import Rule, RuleState
 from bot.storage.contacts import Contact, ContactStatus, to_ts
@@ -22,7 +22,10 @@ async def checkon_tick(store: Store, now: datetime) -> int:
     for rule in await store.checkon.in_state(RuleState.WATCHING):
         changed += await _maybe_ask(store, rule, now)
     for rule in await store.checkon.in_state(RuleState.ASKING):
-        if rule.deadline is not None and rule.deadline <= now:
+        person = await store.contacts.get(rule.contact_id)
+        if person is None or person.status != ContactStatus.ACTIVE:
+            changed += await store.checkon.rearm(rule.contact_id, now)  # /stop ends the countdown; no nudge later
+        elif rule.deadline is not None and rule.deadline <= now:
             changed += await tell_buddy(store, rule.contact_id, now)
     for rule in await store.checkon.in_state(RuleState.TOLD):
         if rule.deadline is not None and await store.checkins.since(rule.contact_id, rule.deadline):
@@ -33,7 +36,9 @@ async def checkon_tick(store: Store, now: datetime) -> int:
 async def _maybe_ask(store: Store, rule: Rule, now: datetime) -> int:
     buddy = await store.checkon.of(rule.contact_id)
     contact = await store.contacts.get(rule.contact_id)
-    if buddy is None or not buddy.accepted or contact is None or contact.status != ContactStatus.ACTIVE:
+    if contact is None or contact.status != ContactStatus.ACTIVE:
+        return 0
+    if not rule.by_peer and (buddy is None or not buddy.accepted):
         return 0
     moods = [(c.at, c.mood) for c in await store.checkins.since(rule.contact_id, rule.since)]
     if not fires(rule.quiet_days, rule.low_streak, rule.since, moods, now):
@@ -57,19 +62,16 @@ class CheckOnMessages:
         renderers.by_kind[KIND] = self.render
 
     async def render(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
-        t, step = self.library.text, delivery.payload.get("step")
+        t, step = partial(self.library.text, contact.language), delivery.payload.get("step")
         if step == "ask":
             rule = await self.store.checkon.rule(contact.id)
             if rule is None or rule.state != RuleState.ASKING or rule.deadline is None:
                 raise SkipDelivery("answered")
-            hours = max(1, round((rule.deadline - now).total_seconds() / 3600))
-            return (Reply(t(contact.language, "checkon.ask", hours=hours), (
-                Choice(key("checkon", "ok"), t(contact.language, "checkon.btn_ok")),
-                Choice(key("checkon", "now"), t(contact.language, "checkon.btn_now")),
-            )),)
+            return (ask_reply(t, rule.deadline, now, rule.by_peer),)
         buddy = await self.store.checkon.get(int(delivery.payload.get("row", 0)))
         if step != "nudge" or buddy is None or buddy.buddy_id != contact.id:
             raise SkipDelivery("buddy_left")
-        return (Reply(t(contact.language, "checkon.nudge", name=buddy.name), (
-            Choice(key("checkon", "reach", buddy.id), t(contact.language, "checkon.btn_reach")),
-        )),)
+        person = await self.store.contacts.get(buddy.contact_id)
+        if person is None or person.status != ContactStatus.ACTIVE:
+            raise SkipDelivery("stopped")  # the person said /stop after the nudge was queued
+        return (nudge_reply(t, buddy),)

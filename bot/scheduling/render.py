@@ -21,8 +21,10 @@ from bot.storage.contacts import Contact
 from bot.storage.deliveries import Delivery
 from bot.storage.store import Store
 
-# Messages between two people, discreet already and needing their buttons: discreet mode leaves them be.
-DIRECT_KINDS = frozenset({"support", "checkon"})
+# In discreet mode every proactive message is the greeting; for these kinds its button shows what it stood for
+# once the chat is open (a relayed peer's words, a supporter's handle or a "check on me" question would
+# otherwise be on the lock screen of a shared phone).
+OPEN_KEYS = {"checkon": "checkon:show", "support": "support:show:{id}"}
 FOLLOWUP_EXPIRES = timedelta(hours=24)  # a follow-up more than a day late (the bot was down) is not sent
 Renderer = Callable[[Delivery, Contact, datetime], Awaitable[tuple[Reply, ...]]]
 
@@ -53,10 +55,11 @@ class Renderers:
         if renderer is None:
             raise SkipDelivery("unknown_kind")
         replies = await renderer(delivery, contact, now)
-        if contact.discreet and delivery.kind not in DIRECT_KINDS:
+        if contact.discreet:
             # Discreet mode: a plain greeting on the screen; the person opens the bot to see what is new.
             return (Reply(self.library.text(contact.language, "hide.greeting"),
-                          (Choice("menu:menu", self.library.text(contact.language, "hide.btn_open")),)),)
+                          (Choice(OPEN_KEYS.get(delivery.kind, "menu:menu").format(id=delivery.id),
+                                  self.library.text(contact.language, "hide.btn_open")),)),)
         return replies
 
     def _step(self, language: str, step_id: str) -> FollowUpStep | None:

@@ -269,6 +269,12 @@ class SupportMessages:
             raise SkipDelivery("ended")
         request = await self._open(ask.request_id, RequestStatus.ASKING)
         text = self.library.text
+        if request.checkon:  # someone who went quiet: the volunteer is asked to reach out, with the chosen name only
+            return Reply(text(language, "checkon.peer_ask", alias=request.alias,
+                              minutes=int(ASK_TIMEOUT.total_seconds() // 60)), (
+                Choice(key("support", "yes", request.id, ask.id), text(language, "checkon.btn_peer_yes")),
+                Choice(key("support", "no", request.id, ask.id), text(language, "support.btn_decline")),
+            ))
         reason = text(language, "support.request_reason", reason=request.reason) if request.reason else ""
         details = text(language, "support.ask_details", alias=request.alias, reason=reason,
                        language=self.library.pack(request.language).info.name,

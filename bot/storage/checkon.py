@@ -36,6 +36,7 @@ class Rule:
     state: RuleState
     since: datetime
     deadline: datetime | None
+    by_peer: bool = False  # an approved peer supporter from the person's groups is asked, not a buddy
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class Buddy:
 def _rule(row: aiosqlite.Row) -> Rule:
     deadline = None if row["deadline"] is None else from_ts(row["deadline"])
     return Rule(row["contact_id"], row["quiet_days"], row["low_streak"], RuleState(row["state"]),
-                from_ts(row["since"]), deadline)
+                from_ts(row["since"]), deadline, row["peer_name"] is not None)
 
 
 def is_buddy_code(text: str) -> bool:
@@ -71,14 +72,25 @@ class CheckOn:
         row = await self.db.fetchone("SELECT * FROM checkon_rules WHERE contact_id = ?", (contact_id,))
         return _rule(row) if row else None
 
-    async def set_rule(self, contact_id: int, quiet_days: int | None, low_streak: int | None, now: datetime) -> None:
-        await self.db.execute(
-            "INSERT INTO checkon_rules (contact_id, quiet_days, low_streak, state, since, created_at)"
-            " VALUES (?, ?, ?, 'watching', ?, ?) ON CONFLICT (contact_id) DO UPDATE SET"
-            " quiet_days = excluded.quiet_days, low_streak = excluded.low_streak, state = 'watching',"
-            " since = excluded.since, deadline = NULL",
-            (contact_id, quiet_days, low_streak, to_ts(now), to_ts(now)),
-        )
+    async def set_rule(self, contact_id: int, quiet_days: int | None, low_streak: int | None, now: datetime,
+                       peer_name: str | None = None) -> None:
+        """Arm the rule; with `peer_name`, a peer supporter is asked instead of a buddy (and any buddy is let go)."""
+        async with self.db.tx() as conn:
+            await conn.execute(
+                "INSERT INTO checkon_rules (contact_id, quiet_days, low_streak, state, since, created_at, peer_name)"
+                " VALUES (?, ?, ?, 'watching', ?, ?, ?) ON CONFLICT (contact_id) DO UPDATE SET"
+                " quiet_days = excluded.quiet_days, low_streak = excluded.low_streak, state = 'watching',"
+                " since = excluded.since, deadline = NULL, peer_name = excluded.peer_name",
+                (contact_id, quiet_days, low_streak, to_ts(now), to_ts(now),
+                 None if peer_name is None else self.vault.encrypt(peer_name)),
+            )
+            if peer_name is not None:
+                await conn.execute("DELETE FROM buddies WHERE contact_id = ?", (contact_id,))
+
+    async def peer_name(self, contact_id: int) -> str | None:
+        """The name a peer supporter would see, when the person chose a peer instead of a buddy."""
+        row = await self.db.fetchone("SELECT peer_name FROM checkon_rules WHERE contact_id = ?", (contact_id,))
+        return None if row is None or row[0] is None else self.vault.decrypt(row[0])
 
     async def remove_rule(self, contact_id: int) -> bool:
         return await self.db.execute("DELETE FROM checkon_rules WHERE contact_id = ?", (contact_id,)) == 1
@@ -130,11 +142,18 @@ class CheckOn:
             (self._hash(code), to_ts(now)))
         return self._buddy(row) if row else None
 
+    async def still_open(self, buddy_row: int, now: datetime) -> bool:
+        """The link of this row can still be accepted (not used, not withdrawn, not expired)."""
+        return await self.db.fetchone(
+            "SELECT 1 FROM buddies WHERE id = ? AND buddy_id IS NULL AND invite_hash IS NOT NULL"
+            " AND invite_expires_at > ?", (buddy_row, to_ts(now))) is not None
+
     async def accept(self, buddy: Buddy, buddy_id: int, now: datetime) -> bool:
-        """The buddy agrees; the link is used up. False when it was used or withdrawn meanwhile."""
+        """The buddy agrees; the link is used up. False when it was used, withdrawn or expired meanwhile."""
         return await self.db.execute(
             "UPDATE buddies SET buddy_id = ?, accepted_at = ?, invite_hash = NULL, invite_expires_at = NULL"
-            " WHERE id = ? AND buddy_id IS NULL AND invite_hash IS NOT NULL", (buddy_id, to_ts(now), buddy.id)) == 1
+            " WHERE id = ? AND buddy_id IS NULL AND invite_hash IS NOT NULL AND invite_expires_at > ?",
+            (buddy_id, to_ts(now), buddy.id, to_ts(now))) == 1
 
     async def of(self, contact_id: int) -> Buddy | None:
         """The person's buddy (accepted or still invited)."""

@@ -59,12 +59,23 @@ class JourneyMoves:
 
     async def move(self, contact_id: int, to: Address, now: datetime) -> None:
         """Give the journey the new address; the code is used up and the old address is gone for good."""
+        lookup = self.contacts.lookup_key(to)
         async with self.db.tx() as conn:
+            async with conn.execute("SELECT lookup FROM contacts WHERE id = ?", (contact_id,)) as cursor:
+                row = await cursor.fetchone()
             await conn.execute("DELETE FROM journey_moves WHERE contact_id = ?", (contact_id,))
             await conn.execute("DELETE FROM recent_messages WHERE contact_id = ?", (contact_id,))
             await conn.execute(
                 "UPDATE contacts SET lookup = ?, channel = ?, address = ?, last_seen_at = ?, status = 'active'"
                 " WHERE id = ?",
-                (self.contacts.lookup_key(to), to.channel, self.vault.encrypt(to.id), to_ts(now), contact_id),
+                (lookup, to.channel, self.vault.encrypt(to.id), to_ts(now), contact_id),
             )
+            if row is not None:
+                # A /report block names the other person by this hash: it follows them to the new address, or a
+                # reported person could shed it by moving (and the old address would stay named).
+                await conn.execute(
+                    "UPDATE support_shields SET other = ? WHERE other = ? AND NOT EXISTS"
+                    " (SELECT 1 FROM support_shields s WHERE s.contact_id = support_shields.contact_id"
+                    " AND s.other = ?)", (lookup, row[0], lookup))
+                await conn.execute("DELETE FROM support_shields WHERE other = ?", (row[0],))
         await self.db.checkpoint()

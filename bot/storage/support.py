@@ -69,6 +69,7 @@ class SupportRequest:
     detail: str | None
     cohort_id: int | None
     updated_at: datetime
+    checkon: bool = False  # made by "check on me" for someone who went quiet, not asked for by them
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ class SupportRequests:
         return SupportRequest(row["id"], row["requester_id"], RequestStatus(row["status"]), row["language"],
                               self.vault.decrypt(row["alias"]), self.vault.decrypt_optional(row["reason"]),
                               Reach(row["reach"]), self.vault.decrypt_optional(row["detail"]), row["cohort_id"],
-                              from_ts(row["updated_at"]))
+                              from_ts(row["updated_at"]), bool(row["checkon"]))
 
     @staticmethod
     def _ask(row: aiosqlite.Row) -> Ask:
@@ -125,13 +126,14 @@ class SupportRequests:
 
     # --- requests ---
 
-    async def create(self, requester_id: int, new: NewRequest, cohort_id: int | None, now: datetime) -> int:
+    async def create(self, requester_id: int, new: NewRequest, cohort_id: int | None, now: datetime, *,
+                     checkon: bool = False) -> int:
         request_id = await self.db.insert(
             "INSERT INTO support_requests (requester_id, language, alias, reason, reach, detail, cohort_id,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, updated_at, checkon) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (requester_id, new.language, self.vault.encrypt(new.alias[:MAX_ALIAS_CHARS]),
              self.vault.encrypt_optional(new.reason[:MAX_REASON_CHARS] if new.reason else None), str(new.reach),
-             self.vault.encrypt_optional(new.detail), cohort_id, to_ts(now), to_ts(now)),
+             self.vault.encrypt_optional(new.detail), cohort_id, to_ts(now), to_ts(now), int(checkon)),
         )
         await self.count(cohort_id, now, "made")
         return request_id

@@ -8,6 +8,7 @@ any time, and /forget on either side removes the pairing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.core.checkon import COUNTDOWN, LOW_STREAK_CHOICE, QUIET_DAY_CHOICES
@@ -15,9 +16,12 @@ from bot.core.features.base import Feature, Turn, key
 from bot.core.features.move import WrongCodes
 from bot.core.messages import Choice, Reply
 from bot.errors import StaleChoice
+from bot.scheduling.support import ask_next, give_up
 from bot.storage.checkon import Buddy, Rule, RuleState, is_buddy_code
-from bot.storage.contacts import to_ts
+from bot.storage.contacts import Contact, ContactStatus, to_ts
 from bot.storage.store import Store
+from bot.storage.support import NewRequest
+from bot.storage.volunteers import Reach
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +42,13 @@ async def notify(store: Store, contact_id: int, ui_key: str, idem: str, now: dat
 
 
 async def tell_buddy(store: Store, contact_id: int, now: datetime) -> bool:
-    """The countdown ran out (or the person asked): nudge the buddy once."""
-    if not await store.checkon.tell(contact_id, now):
+    """The countdown ran out (or the person asked): nudge the buddy once, unless the person said /stop."""
+    person = await store.contacts.get(contact_id)
+    rule = await store.checkon.rule(contact_id)
+    if person is None or person.status != ContactStatus.ACTIVE or not await store.checkon.tell(contact_id, now):
         return False
+    if rule is not None and rule.by_peer:
+        return await tell_peer(store, person, now)
     buddy = await store.checkon.of(contact_id)
     if buddy is None or buddy.buddy_id is None:
         return False
@@ -48,6 +56,44 @@ async def tell_buddy(store: Store, contact_id: int, now: datetime) -> bool:
                                    {"step": "nudge", "row": buddy.id}, now)
     log.info("check on me: a buddy nudge was queued")
     return True
+
+
+async def tell_peer(store: Store, person: Contact, now: datetime) -> bool:
+    """Ask an approved peer supporter from the person's groups, anonymously, as /support does.
+
+    The request goes through the usual matching (a shared cohort, the approving-facilitator rule, /report
+    blocks, quiet hours) and asks one volunteer at a time. It is made "through the bot", so when a volunteer
+    says yes they talk in the relay, each seeing only the other's chosen name: no contact detail moves.
+    """
+    name = await store.checkon.peer_name(person.id)
+    if name is None or await store.support.link(person.id) is not None:  # already talking with a peer
+        return name is not None
+    cohorts = await store.cohorts.memberships(person.id)
+    request_id = await store.support.create(person.id, NewRequest(person.language, name, None, Reach.BOT, None),
+                                            cohorts[0].id if cohorts else None, now, checkon=True)
+    request = await store.support.get(request_id)
+    if request is not None and await ask_next(store, request, now):
+        log.info("check on me: a peer supporter was asked")
+        return True
+    if request is not None:
+        await give_up(store, request, now)
+    await notify(store, person.id, "checkon.peer_no_one", f"checkon:noone:{request_id}", now)
+    return True
+
+
+def ask_reply(t: Callable[..., str], deadline: datetime, now: datetime, peer: bool = False) -> Reply:
+    """The question to the person whose rule fired, with the two answers."""
+    hours = max(1, round((deadline - now).total_seconds() / 3600))
+    return Reply(t("checkon.ask_peer" if peer else "checkon.ask", hours=hours), (
+        Choice(key("checkon", "ok"), t("checkon.btn_ok")),
+        Choice(key("checkon", "now"), t("checkon.btn_now")),
+    ))
+
+
+def nudge_reply(t: Callable[..., str], buddy: Buddy) -> Reply:
+    """The nudge to a buddy: the chosen name only."""
+    return Reply(t("checkon.nudge", name=buddy.name),
+                 (Choice(key("checkon", "reach", buddy.id), t("checkon.btn_reach")),))
 
 
 class CheckOnFeature(Feature):
@@ -70,11 +116,15 @@ class CheckOnFeature(Feature):
         leave = tuple(Choice(key("checkon", "leave", b.id), f'{turn.t("checkon.btn_leave")}: {b.name}')
                       for b in watched[:3])
         lines = "".join(turn.t("checkon.buddy_for", name=b.name) + "\n" for b in watched)
-        if rule is None or buddy is None:
+        peer = await store.checkon.peer_name(contact.id) if rule is not None and rule.by_peer else None
+        if rule is None or (buddy is None and peer is None):
             return [Reply(lines + turn.t("checkon.intro"), (*self._rule_choices(turn), *leave))]
-        status = turn.t("checkon.status", rule=self._describe(turn, rule),
-                        buddy=turn.t("checkon.buddy_yes" if buddy.accepted else "checkon.buddy_waiting",
-                                     name=buddy.name))
+        if peer is not None:
+            who = turn.t("checkon.peer_status", name=peer)
+        else:
+            assert buddy is not None
+            who = turn.t("checkon.buddy_yes" if buddy.accepted else "checkon.buddy_waiting", name=buddy.name)
+        status = turn.t("checkon.status", rule=self._describe(turn, rule), buddy=who)
         return [Reply(lines + status, (
             Choice(key("checkon", "change"), turn.t("checkon.btn_change")),
             Choice(key("checkon", "stop"), turn.t("checkon.btn_stop")),
@@ -111,7 +161,13 @@ class CheckOnFeature(Feature):
                         or (quiet_days is None and low_streak is None):
                     raise StaleChoice("checkon")
                 await turn.set_state(NAME_STATE, {"days": quiet_days, "low": low_streak})
-                return [Reply(turn.t("checkon.ask_name"))]
+                return [Reply(turn.t("checkon.ask_name"),
+                              (Choice(key("checkon", "peer"), turn.t("checkon.btn_peer")),))]
+            case ["peer"] if turn.conversation.state == NAME_STATE:
+                if not await store.cohorts.memberships(contact.id):
+                    return [Reply(turn.t("checkon.peer_no_group") + "\n" + turn.t("checkon.ask_name"))]
+                await turn.set_state(NAME_STATE, {**turn.conversation.data, "peer": True})
+                return [Reply(turn.t("checkon.ask_peer_name"))]
             case ["stop"]:
                 await store.checkon.remove_rule(contact.id)
                 buddy = await store.checkon.of(contact.id)
@@ -125,15 +181,19 @@ class CheckOnFeature(Feature):
                 rule = await store.checkon.rule(contact.id)
                 if rule is None or rule.state != RuleState.ASKING or not await tell_buddy(store, contact.id, now):
                     return [turn.with_menu(turn.t("checkon.nothing_to_tell"))]
-                return [turn.with_menu(turn.t("checkon.telling"))]
+                return [turn.with_menu(turn.t("checkon.telling_peer" if rule.by_peer else "checkon.telling"))]
             case ["accept" | "decline" as answer] if turn.conversation.state == ACCEPT_STATE:
                 return await self._answer(turn, answer)
+            case ["show"]:
+                return await self._waiting(turn)
             case ["reach", row] if row.isdigit():
                 buddy = await store.checkon.get(int(row))
-                if buddy is None or buddy.buddy_id != contact.id:
-                    raise StaleChoice("checkon")
-                await notify(store, buddy.contact_id, "checkon.reaching_out", f"checkon:reach:{buddy.id}:{to_ts(now)}",
-                             now)
+                told = await store.checkon.rule(buddy.contact_id) if buddy is not None else None
+                if buddy is None or buddy.buddy_id != contact.id or told is None or told.state != RuleState.TOLD \
+                        or told.deadline is None:
+                    raise StaleChoice("checkon")  # only an answer to a nudge, and the person hears it once per nudge
+                await notify(store, buddy.contact_id, "checkon.reaching_out",
+                             f"checkon:reach:{buddy.id}:{to_ts(told.deadline)}", now)
                 return [turn.with_menu(turn.t("checkon.thanks"))]
             case ["leave", row] if row.isdigit():
                 buddy = await store.checkon.get(int(row))
@@ -143,6 +203,19 @@ class CheckOnFeature(Feature):
                 await notify(store, buddy.contact_id, "checkon.buddy_left", f"checkon:left:{buddy.id}", now)
                 return [turn.with_menu(turn.t("checkon.left"))]
         raise StaleChoice("checkon")
+
+    async def _waiting(self, turn: Turn) -> list[Reply]:
+        """What a discreet greeting stood for: the question to this person, or a nudge about someone they watch."""
+        contact, store, now = turn.require_contact(), turn.store, turn.now()
+        replies = []
+        rule = await store.checkon.rule(contact.id)
+        if rule is not None and rule.state == RuleState.ASKING and rule.deadline is not None:
+            replies.append(ask_reply(turn.t, rule.deadline, now, rule.by_peer))
+        for buddy in await store.checkon.watched_by(contact.id):
+            theirs = await store.checkon.rule(buddy.contact_id)
+            if theirs is not None and theirs.state == RuleState.TOLD:
+                replies.append(nudge_reply(turn.t, buddy))
+        return replies or await self._overview(turn)
 
     def awaits_text(self, state: str) -> bool:
         return state == NAME_STATE
@@ -154,6 +227,11 @@ class CheckOnFeature(Feature):
         if not name:
             return [Reply(turn.t("checkon.ask_name"))]
         contact, data, now = turn.require_contact(), turn.conversation.data, turn.now()
+        if data.get("peer"):
+            await turn.store.checkon.set_rule(contact.id, data.get("days"), data.get("low"), now, peer_name=name)
+            await turn.clear_state()
+            return [turn.with_menu(turn.t("checkon.peer_set", name=name,
+                                          hours=int(COUNTDOWN.total_seconds() // 3600)))]
         await turn.store.checkon.set_rule(contact.id, data.get("days"), data.get("low"), now)
         code, expires = await turn.store.checkon.invite(contact.id, name, now)
         await turn.clear_state()
@@ -173,7 +251,7 @@ class CheckOnFeature(Feature):
             return [turn.with_menu(turn.t("checkon.bad_link"))]
         if invite.contact_id == contact.id:
             return [turn.with_menu(turn.t("checkon.own_link"))]
-        await turn.set_state(ACCEPT_STATE, {"row": invite.id, "code": code})
+        await turn.set_state(ACCEPT_STATE, {"row": invite.id})  # the row, never the code: only its hash is kept
         return [Reply(turn.t("checkon.asked", name=invite.name), (
             Choice(key("checkon", "accept"), turn.t("checkon.btn_accept")),
             Choice(key("checkon", "decline"), turn.t("checkon.btn_decline")),
@@ -184,13 +262,13 @@ class CheckOnFeature(Feature):
         row = int(turn.conversation.data.get("row", 0))
         await turn.clear_state()
         invite: Buddy | None = await store.checkon.get(row)
-        if invite is None or invite.accepted:
+        if invite is None or invite.accepted or not await store.checkon.still_open(invite.id, now):
             return [turn.with_menu(turn.t("checkon.bad_link"))]
         if answer == "decline":
             await store.checkon.end(invite.id)
             await notify(store, invite.contact_id, "checkon.buddy_declined", f"checkon:declined:{invite.id}", now)
             return [turn.with_menu(turn.t("checkon.declined"))]
-        if not await store.checkon.accept(invite, contact.id, now):
+        if not await store.checkon.accept(invite, contact.id, now):  # taken or withdrawn meanwhile
             return [turn.with_menu(turn.t("checkon.bad_link"))]
         await notify(store, invite.contact_id, "checkon.buddy_accepted", f"checkon:accepted:{invite.id}", now)
         return [turn.with_menu(turn.t("checkon.accepted", name=invite.name))]

@@ -16,7 +16,22 @@ from bot.core.features.offer import one_line
 from bot.core.messages import Choice, Reply
 from bot.core.reach import parse_detail, reach_choices, reach_text
 from bot.errors import StaleChoice
-from bot.scheduling.support import ASK_TIMEOUT, NOTICE, accept, ask_next, end, give_up, leave, move_on, pick, relay, say
+from bot.scheduling.render import SkipDelivery
+from bot.scheduling.support import (
+    ASK_TIMEOUT,
+    KIND,
+    NOTICE,
+    SupportMessages,
+    accept,
+    ask_next,
+    end,
+    give_up,
+    leave,
+    move_on,
+    pick,
+    relay,
+    say,
+)
 from bot.storage.contacts import ContactStatus
 from bot.storage.support import MAX_REASON_CHARS, MAX_REPORT_CHARS, AskStatus, Link, NewRequest, RequestStatus, Role
 from bot.storage.volunteers import MAX_ALIAS_CHARS, Reach
@@ -83,6 +98,8 @@ class Support(Feature):
                 return await self._got_reach(turn, Reach(reach))
             case [("yes" | "no") as answer, request_id, ask_id] if request_id.isdigit() and ask_id.isdigit():
                 return await self._answer(turn, int(request_id), int(ask_id), answer == "yes")
+            case ["show", delivery_id] if delivery_id.isdigit():
+                return await self._show(turn, int(delivery_id))
             case ["end"]:
                 return await self._end(turn)
             case ["report"]:
@@ -118,6 +135,17 @@ class Support(Feature):
                 Choice(key("support", "share", "yes"), turn.t("support.btn_share_yes"), "yes"),
             ))]
         raise StaleChoice("support")
+
+    async def _show(self, turn: Turn, delivery_id: int) -> list[Reply]:
+        """Discreet mode: what a plain greeting stood for, shown only once the person opened the chat."""
+        contact = turn.require_contact()
+        delivery = await turn.store.deliveries.get(delivery_id)
+        if delivery is None or delivery.contact_id != contact.id or delivery.kind != KIND:
+            return [turn.with_menu(turn.t("hide.gone"))]  # gone with the conversation, or never theirs
+        try:
+            return list(await SupportMessages(turn.store, turn.library).render(delivery, contact, turn.now()))
+        except SkipDelivery:
+            return [turn.with_menu(turn.t("hide.gone"))]
 
     # --- asking for a peer ---
 

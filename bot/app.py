@@ -55,7 +55,7 @@ class Services:
 async def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     """Load content first (cheap to fail), then open and migrate the database."""
     library = Library.load(settings.content_dir)
-    store = await Store.open(settings.database_path, settings.secret())
+    store = await Store.open(settings.database, settings.secret())
     clock = clock or SystemClock()
     engine = Engine(store, library, clock, all_features(), settings.default_language, settings.default_timezone)
     return Services(settings, store, library, engine, clock)

@@ -15,6 +15,7 @@ from typing import Any
 from bot.config import Settings, load_settings
 from bot.errors import CompanionError
 from bot.storage.db import Database
+from bot.storage.engines import database_for
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -91,7 +92,7 @@ async def _content(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _db(args: argparse.Namespace, settings: Settings) -> int:
-    db = Database(settings.database_path)
+    db = database_for(settings.database)
     await db.connect()
     try:
         if args.action == "migrate":
@@ -142,7 +143,7 @@ async def _facilitator(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.clock import SystemClock
     from bot.storage.store import Store
 
-    store = await Store.open(settings.database_path, settings.secret())
+    store = await Store.open(settings.database, settings.secret())
     try:
         code, expires = await store.facilitators.invite(SystemClock().now())
     finally:
@@ -158,7 +159,7 @@ async def _schedule(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.limit < 1:
         raise CompanionError("--limit: give a number of at least 1")
-    store = await Store.open(settings.database_path, settings.secret())
+    store = await Store.open(settings.database, settings.secret())
     try:
         if args.why is not None:
             print(why(args.why, await store.deliveries.get(args.why)))

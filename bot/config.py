@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_file_encoding="utf-8")
 
     database_path: Path = Path("data/companion.db")
+    # May carry a password, hence secret; unset means sqlite:/// + DATABASE_PATH.
+    database_url: SecretStr | None = None
     data_key: SecretStr | None = None
     content_dir: Path = Path("content")
     default_language: str = "en"
@@ -51,6 +53,21 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < MIN_KEY_LENGTH:
             raise ValueError(f"must be at least {MIN_KEY_LENGTH} characters")
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_engine(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+                ("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("expected sqlite:///PATH or postgresql://…")
+        return value
+
+    @property
+    def database(self) -> str:
+        """The database URL in force: DATABASE_URL, or the SQLite file at DATABASE_PATH."""
+        if self.database_url is None:
+            return f"sqlite:///{self.database_path}"
+        return self.database_url.get_secret_value()
 
     @field_validator("default_timezone")
     @classmethod

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.domain import Address as Address
+
 # A choice key is routed by its first segment (the feature name), e.g. "checkin:mood:3".
 # Kept short so it fits Telegram's 64-byte callback data once signed (see callbacks.py).
 MAX_CHOICE_KEY_BYTES = 52
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    """Where a person is: the channel name and the channel's own id for them."""
-
-    channel: str
-    id: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,11 @@ an instant, so daylight-saving changes land where people expect them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.domain import DEFAULT_QUIET as DEFAULT_QUIET
+from bot.core.domain import QuietHours as QuietHours
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -48,30 +50,6 @@ def next_daily(after: datetime, minute: int, zone: str) -> datetime:
         if candidate > after:
             return candidate
     raise AssertionError("a daily time always recurs within three days")
-
-
-@dataclass(frozen=True, slots=True)
-class QuietHours:
-    """A nightly window (local minutes of the day) with no proactive messages; it may wrap past midnight."""
-
-    start: int
-    end: int
-
-    def contains(self, minute: int) -> bool:
-        if self.start == self.end:
-            return False
-        if self.start < self.end:
-            return self.start <= minute < self.end
-        return minute >= self.start or minute < self.end
-
-    def until(self, now: datetime, zone: str) -> datetime | None:
-        """When the window that `now` falls in ends (UTC), or None when `now` is not quiet."""
-        if not self.contains(minute_of_day(local_now(now, zone))):
-            return None
-        return next_daily(now, self.end, zone)
-
-
-DEFAULT_QUIET = QuietHours(22 * 60, 7 * 60)
 
 
 def clock_text(minute: int) -> str:

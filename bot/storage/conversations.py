@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.core.domain import Conversation as Conversation
 from bot.storage.contacts import to_ts
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
-
-
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    state: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def feature(self) -> str | None:
-        return self.state.split(".", 1)[0] if self.state else None
 
 
 class Conversations:

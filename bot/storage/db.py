@@ -1,31 +1,146 @@
-"""One aiosqlite connection with the pragmas we rely on, migrations, and online backup."""
+"""The small async connection interface every repository runs on; `sqlite/` and `postgres/` implement it.
+
+Repositories write one dialect: `?` placeholders, `INSERT … ON CONFLICT`, `RETURNING id`, times as unix seconds
+computed in Python, no `rowid`, no catalogue look-ups. What differs between engines (pragmas, WAL checkpoints,
+VACUUM, backup, row locks, finding the tables that refer to a person) is a method here, done by each engine.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from importlib import resources
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
+from typing import Any, Protocol
 
 from bot.errors import CompanionError
-
-log = logging.getLogger(__name__)
 
 
 class StorageError(CompanionError):
     """The database cannot be opened, migrated or backed up."""
 
 
-def migration_scripts() -> list[tuple[int, str]]:
-    """(number, SQL) of every migration shipped in bot/storage/migrations, in order."""
-    folder = resources.files("bot.storage").joinpath("migrations")
+class IntegrityError(StorageError):
+    """A statement broke a constraint (a unique code drawn twice, a missing row referred to)."""
+
+
+class Row(Protocol):
+    """A result row: by position (`row[0]`) or by column name (`row["id"]`)."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+    def keys(self) -> list[str]: ...
+
+
+class Result:
+    """What one statement gave: its rows (already fetched) and how many rows it changed."""
+
+    __slots__ = ("rowcount", "rows")
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self.rows = rows
+        self.rowcount = rowcount
+
+    async def fetchone(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+    async def fetchall(self) -> list[Any]:
+        return self.rows
+
+    async def close(self) -> None:
+        """Nothing to release: rows are fetched at once (kept so code written for a cursor reads the same)."""
+
+
+class Statement:
+    """`conn.execute(...)` inside a transaction: await it, or use it with `async with … as cursor`."""
+
+    __slots__ = ("_run",)
+
+    def __init__(self, run: Callable[[], Awaitable[Result]]) -> None:
+        self._run = run
+
+    def __await__(self) -> Generator[Any, None, Result]:
+        return self._run().__await__()
+
+    async def __aenter__(self) -> Result:
+        return await self._run()
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+class Connection(Protocol):
+    """The connection a transaction hands out: every statement in the block runs in that one transaction."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Statement: ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int: ...
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+
+    async def lock_person(self, contact_id: int) -> None:
+        """Hold this person's lock until the transaction ends (across processes on PostgreSQL)."""
+
+
+class Database(Protocol):
+    """One engine: SQLite (one process) or PostgreSQL (several processes, one database)."""
+
+    engine: str  # "sqlite" or "postgresql"
+    skip_locked: str  # appended to a claiming SELECT: " FOR UPDATE SKIP LOCKED" where the engine has it
+
+    async def connect(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def tx(self) -> AbstractAsyncContextManager[Connection]: ...
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement; return the number of rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int: ...
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one INSERT (`RETURNING id` is added when missing); return the new row id."""
+        ...
+
+    async def checkpoint(self, tables: Sequence[str] = ()) -> None:
+        """After deleting someone: leave no copy of the deleted rows behind (WAL truncate; VACUUM)."""
+        ...
+
+    async def version(self) -> int: ...
+
+    async def migrate(self) -> list[int]: ...
+
+    async def backup(self, target: Path) -> None: ...
+
+    async def tables(self) -> list[str]: ...
+
+    async def blob_columns(self, table: str) -> list[str]:
+        """The columns that hold bytes (encrypted fields and keyed hashes)."""
+        ...
+
+    async def references(self, table: str) -> list[tuple[str, str]]:
+        """(table, column) of every foreign key that points at `table`."""
+        ...
+
+
+def with_returning_id(sql: str) -> str:
+    return sql if "RETURNING" in sql.upper() else sql.rstrip().rstrip(";") + " RETURNING id"
+
+
+def migration_files(package: str) -> list[tuple[int, str]]:
+    """(number, SQL) of every `NNNN_name.sql` in a package's `migrations` folder, in order."""
+    from importlib import resources
+
+    folder = resources.files(package).joinpath("migrations")
     scripts = []
     for entry in folder.iterdir():
         name = entry.name
@@ -34,118 +149,6 @@ def migration_scripts() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
-class Database:
-    """The single connection; `tx()` serialises statements so coroutines never share a transaction."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
-
-    async def connect(self) -> None:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StorageError(f"DATABASE_PATH: cannot open {self.path.name}: {exc}") from exc
-        self._conn.row_factory = aiosqlite.Row
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "secure_delete=ON", "busy_timeout=5000",
-                       "synchronous=NORMAL"):
-            await self._conn.execute(f"PRAGMA {pragma}")
-
-    async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
-
-    @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise StorageError("database is not connected")
-        return self._conn
-
-    @asynccontextmanager
-    async def tx(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block in one transaction, committed on success and rolled back on error."""
-        async with self._lock:
-            conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            else:
-                await conn.execute("COMMIT")
-
-    # Single statements need no explicit transaction: each is atomic on its own, and one thread hop is
-    # much cheaper than BEGIN / statement / fetch / COMMIT. The lock keeps them out of a running tx().
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._lock:
-            rows = await self.conn.execute_fetchall(sql, params)
-        return next(iter(rows), None)
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._lock:
-            return list(await self.conn.execute_fetchall(sql, params))
-
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one write statement; return the number of rows it changed."""
-        async with self._lock:
-            cursor = await self.conn.execute(sql, params)
-        return cursor.rowcount
-
-    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one INSERT; return the new row id."""
-        async with self._lock:
-            row_id = await self.conn.execute_insert(sql, params)
-        if row_id is None:
-            raise StorageError("insert returned no row id")
-        return int(row_id[0])
-
-    async def checkpoint(self) -> None:
-        """Fold the WAL into the main file and truncate it, so deleted pages leave no copy behind."""
-        async with self._lock:
-            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    async def version(self) -> int:
-        async with self.conn.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
-    async def migrate(self) -> list[int]:
-        """Apply every migration newer than PRAGMA user_version; return the numbers applied."""
-        applied = []
-        current = await self.version()
-        for number, sql in migration_scripts():
-            if number <= current:
-                continue
-            async with self._lock:
-                try:
-                    await self.conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
-                except sqlite3.Error as exc:
-                    await self.conn.execute("ROLLBACK") if self.conn.in_transaction else None
-                    raise StorageError(f"migration {number:04d} failed: {exc}") from exc
-            applied.append(number)
-            log.info("applied migration %04d", number)
-        return applied
-
-    async def backup(self, target: Path) -> None:
-        """Copy the live database to target with SQLite's online backup (safe while running)."""
-        tmp = target.with_name(target.name + ".partial")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp.unlink(missing_ok=True)
-            async with self._lock:
-                dest = await aiosqlite.connect(tmp)
-                try:
-                    await self.conn.backup(dest)
-                finally:
-                    await dest.close()
-            tmp.replace(target)
-        except (sqlite3.Error, OSError) as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            raise StorageError(f"backup to {target.name} failed: {exc}") from exc
+def migration_scripts() -> list[tuple[int, str]]:
+    """The SQLite migrations (bot/storage/migrations), where every branch adds its numbered file."""
+    return migration_files("bot.storage")

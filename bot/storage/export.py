@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.storage.contacts import _contact_references
 from bot.storage.crypto import DecryptError, Vault
 from bot.storage.db import Database
 
@@ -26,8 +25,8 @@ def _readable(column: str, value: Any, vault: Vault) -> Any:
 async def export_contact(db: Database, vault: Vault, contact_id: int) -> dict[str, list[dict[str, Any]]]:
     """Return {table: [row, …]} for the contact row and every row that refers to it, decrypted."""
     result: dict[str, list[dict[str, Any]]] = {}
+    sources = [("contacts", "id"), *await db.references("contacts")]
     async with db.tx() as conn:
-        sources = [("contacts", "id"), *await _contact_references(conn)]
         for table, column in sources:
             async with conn.execute(f"SELECT * FROM {table} WHERE {column} = ?", (contact_id,)) as cursor:  # noqa: S608
                 rows = await cursor.fetchall()

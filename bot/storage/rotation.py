@@ -22,34 +22,25 @@ class RotationReport:
 
 async def rotate_key(db: Database, old: Vault, new: Vault) -> RotationReport:
     report = RotationReport()
+    columns = [(table, column) for table in await db.tables() for column in await db.blob_columns(table)
+               if (table, column) != ("contacts", "lookup")]
     async with db.tx() as conn:
-        async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") \
-                as cursor:
-            tables = [row[0] for row in await cursor.fetchall()]
-        for table in tables:
-            async with conn.execute(f"PRAGMA table_info({table})") as cursor:
-                blobs = [row["name"] for row in await cursor.fetchall() if str(row["type"]).upper() == "BLOB"]
-            for column in blobs:
-                if (table, column) == ("contacts", "lookup"):
+        for table, column in columns:
+            rows = await conn.fetchall(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL")  # noqa: S608
+            for (value,) in ((row[0],) for row in rows):
+                try:
+                    plain = old.decrypt(bytes(value))
+                except DecryptError:
+                    report.left += 1
                     continue
-                async with conn.execute(
-                    f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL"  # noqa: S608
-                ) as cursor:
-                    rows = await cursor.fetchall()
-                for rowid, value in rows:
-                    try:
-                        plain = old.decrypt(value)
-                    except DecryptError:
-                        report.left += 1
-                        continue
-                    await conn.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?",  # noqa: S608
-                                       (new.encrypt(plain), rowid))
-                    report.fields += 1
-        async with conn.execute("SELECT id, channel, address FROM contacts") as cursor:
-            contacts = await cursor.fetchall()
-        for contact_id, channel, address in contacts:
-            lookup = new.lookup(f"{channel}:{new.decrypt(address)}")
+                # Each ciphertext has its own random nonce, so the old value names its row on every engine.
+                await conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?",  # noqa: S608
+                                   (new.encrypt(plain), value))
+                report.fields += 1
+        contacts = await conn.fetchall("SELECT id, channel, address FROM contacts")
+        for contact_id, channel, address in ((row[0], row[1], row[2]) for row in contacts):
+            lookup = new.lookup(f"{channel}:{new.decrypt(bytes(address))}")
             await conn.execute("UPDATE contacts SET lookup = ? WHERE id = ?", (lookup, contact_id))
             report.lookups += 1
-    await db.checkpoint()
+    await db.checkpoint(tuple(dict.fromkeys(table for table, _ in columns)))
     return report

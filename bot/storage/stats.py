@@ -6,60 +6,20 @@ and `Cell.shown` hides it unless at least K_MIN people contribute (k-anonymity),
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core.domain import EMPTY as EMPTY
+from bot.core.domain import K_MIN as K_MIN
+from bot.core.domain import Cell as Cell
+from bot.core.domain import CohortStats as CohortStats
+from bot.core.domain import Week as Week
 from bot.storage.contacts import to_ts
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
 
-K_MIN = 5
 WEEK = timedelta(days=7)
 WEEKS = 8
 MOOD_DAYS = 30
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    value: float
-    people: int
-
-    @property
-    def shown(self) -> float | None:
-        """The value, or None when fewer than K_MIN people contribute to it."""
-        return self.value if self.people >= K_MIN else None
-
-
-EMPTY = Cell(0, 0)
-
-
-@dataclass(frozen=True, slots=True)
-class Week:
-    """Seven days ending at `end`; `index` 0 is the last seven days."""
-
-    index: int
-    end: datetime
-    checkins: Cell
-    exercises: Cell
-    mood: Cell  # the average mood of the week's check-ins, 1 to 5
-
-
-@dataclass(frozen=True, slots=True)
-class CohortStats:
-    members: int
-    active_7: Cell
-    active_30: Cell
-    weeks: tuple[Week, ...]  # oldest first
-    moods: tuple[int, ...]  # check-ins at mood 1…5 over the last MOOD_DAYS days
-    mood_people: int  # how many people those check-ins come from
-
-    @property
-    def mood_shares(self) -> tuple[float, ...] | None:
-        """The share of each mood level, or None when fewer than K_MIN people checked in."""
-        total = sum(self.moods)
-        if self.mood_people < K_MIN or not total:
-            return None
-        return tuple(count / total for count in self.moods)
 
 
 _MEMBERS = "SELECT contact_id FROM cohort_members WHERE cohort_id = ?"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.messages import Address
+from bot.core.domain import Address
 from bot.storage.broadcasts import Broadcasts
 from bot.storage.checkins import CheckIns
 from bot.storage.cohorts import Cohorts
@@ -14,6 +14,7 @@ from bot.storage.conversations import Conversation, Conversations
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
 from bot.storage.deliveries import Deliveries
+from bot.storage.engines import database_for
 from bot.storage.facilitators import Facilitators
 from bot.storage.reminders import Reminders
 from bot.storage.stats import Stats
@@ -39,8 +40,9 @@ class Store:
         self.stats = Stats(db, vault)
 
     @classmethod
-    async def open(cls, path: Path, secret: str, *, migrate: bool = True) -> Store:
-        db = Database(path)
+    async def open(cls, url: str | Path, secret: str, *, migrate: bool = True) -> Store:
+        """Connect to DATABASE_URL (or a SQLite file path), migrate, and build the repositories."""
+        db = database_for(url)
         await db.connect()
         if migrate:
             await db.migrate()

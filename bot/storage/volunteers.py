@@ -6,83 +6,20 @@ themself and for the requester a volunteer said yes to (see scheduling/support.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
-import aiosqlite
-
+from bot.core.domain import MAX_ALIAS_CHARS as MAX_ALIAS_CHARS
+from bot.core.domain import MAX_INTRO_CHARS as MAX_INTRO_CHARS
+from bot.core.domain import Availability as Availability
+from bot.core.domain import Candidate as Candidate
+from bot.core.domain import Offer as Offer
+from bot.core.domain import PendingVolunteer as PendingVolunteer
+from bot.core.domain import Reach as Reach
+from bot.core.domain import Volunteer as Volunteer
+from bot.core.domain import VolunteerStatus as VolunteerStatus
 from bot.storage.contacts import from_ts, to_ts
 from bot.storage.crypto import Vault
-from bot.storage.db import Database
-
-MAX_ALIAS_CHARS = 30
-MAX_INTRO_CHARS = 300
-
-
-class VolunteerStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    DECLINED = "declined"
-
-
-class Reach(StrEnum):
-    """How a person can be reached once both sides said yes."""
-
-    TELEGRAM = "telegram"
-    WHATSAPP = "whatsapp"
-    BOT = "bot"  # only through the bot: the relay
-
-
-class Availability(StrEnum):
-    ANY = "any"
-    DAY = "day"
-    EVENING = "evening"
-    WEEKEND = "weekend"
-
-
-@dataclass(frozen=True, slots=True)
-class Offer:
-    """What a person fills in with /offer."""
-
-    languages: tuple[str, ...]
-    alias: str
-    intro: str
-    reach: Reach
-    detail: str | None
-    availability: Availability
-
-
-@dataclass(frozen=True, slots=True)
-class Volunteer:
-    contact_id: int
-    status: VolunteerStatus
-    paused: bool
-    offer: Offer
-    cohort_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A volunteer who could be asked now, before their own clock and quiet hours are checked."""
-
-    contact_id: int
-    availability: Availability
-    timezone: str
-    shares_cohort: bool
-    last_asked_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class PendingVolunteer:
-    """What a facilitator sees to decide: never the contact detail."""
-
-    contact_id: int
-    alias: str
-    intro: str
-    languages: tuple[str, ...]
-    availability: Availability
-    cohort_name: str
+from bot.storage.db import Database, Row
 
 
 class Volunteers:
@@ -90,7 +27,7 @@ class Volunteers:
         self.db = db
         self.vault = vault
 
-    def _row(self, row: aiosqlite.Row) -> Volunteer:
+    def _row(self, row: Row) -> Volunteer:
         offer = Offer(tuple(row["languages"].split(",")), self.vault.decrypt(row["alias"]),
                       self.vault.decrypt(row["intro"]), Reach(row["reach"]),
                       self.vault.decrypt_optional(row["detail"]), Availability(row["availability"]))

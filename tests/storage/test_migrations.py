@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.db import Database, StorageError, migration_scripts
+from bot.storage.db import StorageError, migration_scripts
+from bot.storage.sqlite import SqliteDatabase as Database
 
 
 async def test_migrations_apply_once_in_order(tmp_path: Path) -> None:

@@ -9,14 +9,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.core.clock import Clock
+from bot.core.domain import ContactStatus, Conversation
 from bot.core.features.base import Feature, Turn
 from bot.core.flood import FloodGuard, Verdict
 from bot.core.i18n import Library
 from bot.core.messages import Address, Choice, Incoming, Reply
+from bot.core.ports import Store
 from bot.errors import BadInput, StaleChoice
-from bot.storage.contacts import ContactStatus
-from bot.storage.conversations import Conversation
-from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from datetime import timedelta
 
 from bot.core.clock import Clock
 from bot.core.outbound import Outgoing, RetryLater, Sender, Unreachable
+from bot.core.proactive.render import Renderers, SkipDelivery
 from bot.scheduling.pace import Pace, channel_paces
-from bot.scheduling.render import Renderers, SkipDelivery
 from bot.storage.contacts import Contact, ContactStatus
 from bot.storage.deliveries import Delivery, DeliveryStatus
 from bot.storage.store import Store

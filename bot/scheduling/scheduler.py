@@ -18,12 +18,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.core.clock import Clock
 from bot.core.i18n import Library
 from bot.core.outbound import Sender
-from bot.scheduling.broadcasts import broadcast_tick
+from bot.core.peers import SupportMessages, support_tick
+from bot.core.proactive.broadcasts import broadcast_tick
+from bot.core.proactive.followups import followup_tick
+from bot.core.proactive.reminders import reminder_tick
+from bot.core.proactive.render import Renderers
 from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.followups import followup_tick
-from bot.scheduling.reminders import reminder_tick
-from bot.scheduling.render import Renderers
-from bot.scheduling.support import SupportMessages, support_tick
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)

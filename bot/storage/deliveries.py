@@ -75,13 +75,15 @@ class Deliveries:
     async def claim_due(self, now: datetime, limit: int, contact_id: int | None = None) -> list[Delivery]:
         """Move up to `limit` due pending rows (everyone's, or one person's) to `sending` and return them, oldest
         due first."""
-        # Several processes may claim at once (PostgreSQL): each skips the rows another has locked.
+        # Several processes may claim at once (PostgreSQL): each skips the rows another has locked. The CTE is
+        # materialised so the LIMIT is applied once (an IN (subquery … LIMIT) may be re-run and claim more).
         one = "" if contact_id is None else " AND contact_id = ?"
         async with self.db.tx() as conn, conn.execute(
-            "UPDATE deliveries SET status = 'sending', updated_at = ? WHERE id IN ("  # noqa: S608
-            f" SELECT id FROM deliveries WHERE status = 'pending' AND due_at <= ?{one}"
-            f" ORDER BY due_at, id LIMIT ?{self.db.skip_locked}) AND status = 'pending' RETURNING *",
-            (to_ts(now), to_ts(now), *(() if contact_id is None else (contact_id,)), limit),
+            "WITH due AS MATERIALIZED (SELECT id FROM deliveries"  # noqa: S608
+            f" WHERE status = 'pending' AND due_at <= ?{one} ORDER BY due_at, id LIMIT ?{self.db.skip_locked})"
+            " UPDATE deliveries SET status = 'sending', updated_at = ?"
+            " WHERE id IN (SELECT id FROM due) AND status = 'pending' RETURNING *",
+            (to_ts(now), *(() if contact_id is None else (contact_id,)), limit, to_ts(now)),
         ) as cursor:
             rows = await cursor.fetchall()
         return sorted((self.row(row) for row in rows), key=lambda d: (d.due_at, d.id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from bot.core.domain import Address
 from bot.storage.broadcasts import Broadcasts
@@ -15,6 +16,7 @@ from bot.storage.crypto import Vault
 from bot.storage.db import Database
 from bot.storage.deliveries import Deliveries
 from bot.storage.engines import database_for
+from bot.storage.export import export_contact
 from bot.storage.facilitators import Facilitators
 from bot.storage.reminders import Reminders
 from bot.storage.stats import Stats
@@ -60,6 +62,10 @@ class Store:
             return None
         conversation = self.conversations.from_columns(row["conversation_state"], row["conversation_data"])
         return self.contacts.from_row(row, address), conversation
+
+    async def export_contact(self, contact_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Everything stored about one person, decrypted (for /mydata)."""
+        return await export_contact(self.db, self.vault, contact_id)
 
     async def close(self) -> None:
         await self.db.close()

@@ -216,7 +216,7 @@ class SupportRequests:
             return
         await self.db.execute(
             f"INSERT INTO support_tally (cohort_id, day, {column}) VALUES (?, ?, 1)"  # noqa: S608
-            f" ON CONFLICT (cohort_id, day) DO UPDATE SET {column} = {column} + 1",
+            f" ON CONFLICT (cohort_id, day) DO UPDATE SET {column} = support_tally.{column} + 1",
             (cohort_id, now.date().isoformat()))
 
     async def counts(self, facilitator_id: int, since: datetime) -> Counts:

@@ -73,11 +73,14 @@ class Volunteers:
     async def pending_for(self, facilitator_id: int, limit: int) -> list[PendingVolunteer]:
         """Pending volunteers in the facilitator's open cohorts, oldest offer first."""
         rows = await self.db.fetchall(
-            "SELECT v.*, MIN(c.id), c.name AS cohort_name FROM volunteers v"  # SQLite: c.name of the MIN row
-            " JOIN cohort_members m ON m.contact_id = v.contact_id JOIN cohorts c ON c.id = m.cohort_id"
-            " WHERE c.owner_id = ? AND c.status = 'open' AND v.status = 'pending' AND v.contact_id != c.owner_id"
-            " GROUP BY v.contact_id ORDER BY v.created_at, v.contact_id LIMIT ?",
-            (facilitator_id, limit),
+            # The name of the first (lowest id) of the facilitator's open cohorts the volunteer is in.
+            "SELECT v.*, (SELECT c.name FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id"
+            " WHERE m.contact_id = v.contact_id AND c.owner_id = ? AND c.status = 'open' ORDER BY c.id LIMIT 1)"
+            " AS cohort_name FROM volunteers v WHERE v.status = 'pending' AND v.contact_id != ?"
+            " AND EXISTS (SELECT 1 FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id"
+            " WHERE m.contact_id = v.contact_id AND c.owner_id = ? AND c.status = 'open')"
+            " ORDER BY v.created_at, v.contact_id LIMIT ?",
+            (facilitator_id, facilitator_id, facilitator_id, limit),
         )
         found = []
         for row in rows:

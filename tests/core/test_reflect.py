@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services, build_services
 from bot.core.clock import FakeClock
 from tests.helpers import Chat, rows
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_reflection_runs_step_by_step_and_lands_on_the_journey(services: Services, chat: Chat) -> None:
@@ -20,6 +24,7 @@ async def test_reflection_runs_step_by_step_and_lands_on_the_journey(services: S
     assert "Self: 1 of" in chat.text
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file's bytes
 async def test_free_text_answers_are_kept_only_when_notes_are_on(services: Services, chat: Chat) -> None:
     await chat.consent(keep_notes=True)
     await chat.open_exercise("Self", "As you would a friend")

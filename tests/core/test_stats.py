@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.storage.stats import K_MIN
 from tests.broadcasting import crowd
 from tests.helpers import Chat, rows
 from tests.outbox import facilitator, new_cohort
+
+pytestmark = pytest.mark.both_engines
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
-from bot.scheduling import broadcasts
+from bot.core.proactive import broadcasts
+from bot.core.proactive.render import Renderers
 from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.render import Renderers
 from bot.storage.broadcasts import Broadcast
 from tests.broadcasting import RateLimitedSender, copies, crowd, fake_pace, report
 from tests.helpers import rows
 from tests.outbox import FakeSender, facilitator, new_cohort
+
+pytestmark = pytest.mark.both_engines
 
 PEOPLE = 300
 

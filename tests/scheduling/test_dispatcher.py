@@ -2,12 +2,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.core.outbound import RetryLater
 from bot.scheduling.dispatcher import MAX_ATTEMPTS, backoff
 from tests.helpers import Chat, rows
 from tests.outbox import FakeSender, dispatcher
+
+pytestmark = pytest.mark.both_engines
 
 NOTICE = {"key": "remind.saved", "values": {}}
 

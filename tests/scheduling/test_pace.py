@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.core.clock import FakeClock
 from bot.scheduling.pace import CHANNEL_RATES, channel_paces
 from tests.broadcasting import fake_pace
+
+pytestmark = pytest.mark.both_engines
 
 
 async def released(clock: FakeClock, waiters: int, per_second: float) -> list[float]:

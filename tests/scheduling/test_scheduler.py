@@ -3,6 +3,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from bot.app import Services
 from bot.channels.console import ConsoleChat, ConsoleSender
 from bot.core.messages import Address, Choice, Reply
@@ -10,6 +12,8 @@ from bot.core.outbound import Outgoing
 from bot.scheduling.scheduler import JOB_IDS, Scheduling
 from tests.helpers import Chat, rows
 from tests.outbox import FakeSender
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_start_rebuilds_the_jobs_and_recovers_what_was_in_flight(services: Services) -> None:

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.storage.deliveries import DeliveryStatus
 from tests.fakes.whatsapp import sent_delivery
+
+pytestmark = pytest.mark.both_engines
 
 
 async def receipt(services: Services, delivery_id: int) -> object:

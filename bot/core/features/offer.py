@@ -9,16 +9,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.features.base import Feature, Turn, key
-from bot.core.features.cohorts import short
-from bot.core.messages import Choice, Reply
-from bot.core.reach import parse_detail, reach_choices
-from bot.errors import StaleChoice
-from bot.scheduling.support import NOTICE, pass_on, say
-from bot.storage.facilitators import Action
-from bot.storage.volunteers import (
+from bot.core.domain import (
     MAX_ALIAS_CHARS,
     MAX_INTRO_CHARS,
+    Action,
     Availability,
     Offer,
     PendingVolunteer,
@@ -26,6 +20,12 @@ from bot.storage.volunteers import (
     Volunteer,
     VolunteerStatus,
 )
+from bot.core.features.base import Feature, Turn, key
+from bot.core.features.cohorts import short
+from bot.core.messages import Choice, Reply
+from bot.core.peers import NOTICE, pass_on, say
+from bot.core.reach import parse_detail, reach_choices
+from bot.errors import StaleChoice
 
 LANGS_STATE = "offer.langs"
 ALIAS_STATE = "offer.alias"

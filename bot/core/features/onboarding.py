@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
+from bot.core.domain import ContactStatus
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Reply
 from bot.errors import StaleChoice
-from bot.storage.contacts import ContactStatus
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
+from bot.core.domain import ContactStatus
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Document, Reply
 from bot.errors import StaleChoice
-from bot.storage.contacts import ContactStatus
-from bot.storage.export import export_contact
 
 FORGET_STATE = "privacy.forget"
 
@@ -54,7 +53,7 @@ class Privacy(Feature):
 
     async def _export(self, turn: Turn) -> list[Reply]:
         contact = turn.require_contact()
-        data = await export_contact(turn.store.db, turn.store.vault, contact.id)
+        data = await turn.store.export_contact(contact.id)
         summary = turn.t(
             "privacy.mydata",
             language=turn.library.pack(contact.language).info.name,

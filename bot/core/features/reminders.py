@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.core.domain import ContactStatus, ReminderSettings
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Reply
+from bot.core.proactive.people import change_timezone
+from bot.core.proactive.reminders import plan_reminder
 from bot.core.timing import QuietHours, clock_text
 from bot.core.zones import LIKELY_ZONES, parse_clock, parse_zone, zone_choice, zone_label
 from bot.errors import StaleChoice
-from bot.scheduling.people import change_timezone
-from bot.scheduling.reminders import plan_reminder
-from bot.storage.contacts import ContactStatus
-from bot.storage.reminders import ReminderSettings
 
 TIME_STATE = "remind.time"
 ZONE_STATE = "remind.zone"

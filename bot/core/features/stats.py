@@ -7,14 +7,12 @@ told kindly why less is shown. Never an individual's data, never a name.
 from __future__ import annotations
 
 from bot.charts import WeekPoint, trend_chart
+from bot.core.domain import K_MIN, Action, Cell, Cohort, CohortStats, CohortStatus, Week
 from bot.core.features.base import Feature, Turn, key
 from bot.core.features.cohorts import owned_cohort, short
 from bot.core.messages import Choice, Image, Reply
 from bot.core.timing import local_now
 from bot.errors import StaleChoice
-from bot.storage.cohorts import Cohort, CohortStatus
-from bot.storage.facilitators import Action
-from bot.storage.stats import K_MIN, Cell, CohortStats, Week
 
 MAX_LISTED = 8
 TREND_STEP = 0.3  # a change in the weekly average smaller than this reads as "about the same"

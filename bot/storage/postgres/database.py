@@ -105,9 +105,14 @@ def _rows(cursor: Any) -> RowMaker[PgRow]:
     return lambda values: PgRow(values, index)
 
 
+def _bind(params: Sequence[Any]) -> tuple[Any, ...]:
+    """Flags are INTEGER 0/1 columns on both engines; Python booleans go as 0/1 (SQLite does the same)."""
+    return tuple(int(p) if isinstance(p, bool) else p for p in params)
+
+
 async def _run(conn: AsyncConnection[Any], sql: str, params: Sequence[Any]) -> Result:
     try:
-        cursor = await conn.execute(to_psycopg(sql) if params else sql, tuple(params) or None)
+        cursor = await conn.execute(to_psycopg(sql) if params else sql, _bind(params) or None)
         rows = await cursor.fetchall() if cursor.description is not None else []
         return Result(list(rows), cursor.rowcount)
     except psycopg.errors.IntegrityError as exc:
@@ -120,7 +125,7 @@ async def _run_many(conn: AsyncConnection[Any], sql: str, rows: Iterable[Sequenc
     try:
         async with conn.cursor() as cursor:
             for params in rows:
-                await cursor.execute(text, tuple(params))
+                await cursor.execute(text, _bind(params))
                 changed += max(cursor.rowcount, 0)
     except psycopg.errors.IntegrityError as exc:
         raise IntegrityError(str(exc).splitlines()[0]) from exc

@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from bot.core.domain import Contact, Delivery
 from bot.core.features.base import key
 from bot.core.i18n import Library
 from bot.core.messages import Choice, Reply
+from bot.core.ports import Store
+from bot.core.proactive import broadcasts, followups, reminders
 from bot.core.timing import local_now
 from bot.errors import CompanionError
 from bot.library.schema import FollowUpStep
-from bot.scheduling import broadcasts, followups, reminders
-from bot.storage.contacts import Contact
-from bot.storage.deliveries import Delivery
-from bot.storage.store import Store
 
 FOLLOWUP_EXPIRES = timedelta(hours=24)  # a follow-up more than a day late (the bot was down) is not sent
 Renderer = Callable[[Delivery, Contact, datetime], Awaitable[tuple[Reply, ...]]]

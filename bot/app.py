@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Protocol
@@ -66,7 +67,8 @@ def console_files_dir(settings: Settings) -> Path:
 
 
 def build_scheduling(services: Services, senders: dict[str, Sender]) -> Scheduling:
-    return Scheduling(services.store, services.library, services.clock, senders)
+    return Scheduling(services.store, services.library, services.clock, senders,
+                      lease=timedelta(seconds=services.settings.outbox_lease_seconds))
 
 
 async def run_console(settings: Settings, name: str, *, with_scheduler: bool = False) -> None:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/companion.db")
     # May carry a password, hence secret; unset means sqlite:/// + DATABASE_PATH.
     database_url: SecretStr | None = None
+    # With several processes on PostgreSQL: a message `sending` for longer than this belongs to a process that
+    # died, and another process sends it again.
+    outbox_lease_seconds: int = Field(default=120, ge=5, le=3600)
     data_key: SecretStr | None = None
     content_dir: Path = Path("content")
     default_language: str = "en"

@@ -62,7 +62,8 @@ class Engine:
             lock = self._locks[incoming.sender] = asyncio.Lock()
         async with lock:
             try:
-                return await self._handle(incoming, text, crisis)
+                async with self.store.person_lock(incoming.sender):
+                    return await self._handle(incoming, text, crisis)
             except Exception:
                 log.exception("unhandled error while answering a %s update", incoming.sender.channel)
                 return [Reply(self.library.text(self._hint(incoming), "errors.internal"))]

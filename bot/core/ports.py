@@ -7,6 +7,7 @@ concrete Store satisfies `Store`). Features put proactive messages in the outbox
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -138,7 +139,7 @@ class Deliveries(Outbox, Protocol):
 
     async def claim_due(self, now: datetime, limit: int, contact_id: int | None = None) -> list[Delivery]: ...
 
-    async def recover(self, now: datetime) -> int: ...
+    async def recover(self, now: datetime, claimed_before: datetime | None = None) -> int: ...
 
     async def mark_sent(self, delivery_id: int, provider_id: str | None, now: datetime) -> None: ...
 
@@ -380,6 +381,10 @@ class Store(Protocol):
     def vault(self) -> Keys: ...
 
     async def find_person(self, address: Address) -> tuple[Contact, Conversation] | None: ...
+
+    def person_lock(self, address: Address) -> AbstractAsyncContextManager[None]:
+        """Hold while answering one person: their updates run one at a time in every process."""
+        ...
 
     async def export_contact(self, contact_id: int) -> dict[str, list[dict[str, Any]]]:
         """Everything stored about one person, decrypted (for /mydata)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -23,7 +23,7 @@ from bot.core.proactive.broadcasts import broadcast_tick
 from bot.core.proactive.followups import followup_tick
 from bot.core.proactive.reminders import reminder_tick
 from bot.core.proactive.render import Renderers
-from bot.scheduling.dispatcher import Dispatcher
+from bot.scheduling.dispatcher import LEASE, Dispatcher
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -43,13 +43,13 @@ class Scheduling:
 
     def __init__(self, store: Store, library: Library, clock: Clock, senders: Mapping[str, Sender], *,
                  dispatch_seconds: float = 1.0, followup_minutes: float = 10.0,
-                 broadcast_seconds: float = 30.0) -> None:
+                 broadcast_seconds: float = 30.0, lease: timedelta = LEASE) -> None:
         self.store = store
         self.library = library
         self.clock = clock
         self.renderers = Renderers(store, library)
         SupportMessages(store, library).register(self.renderers)
-        self.dispatcher = Dispatcher(store, self.renderers, senders, clock)
+        self.dispatcher = Dispatcher(store, self.renderers, senders, clock, lease=lease)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.dispatch_seconds = dispatch_seconds
         self.followup_minutes = followup_minutes
@@ -86,17 +86,29 @@ class Scheduling:
         if self._drain is not None:
             await asyncio.gather(self._drain, return_exceptions=True)
 
+    # Every process runs every tick; on a shared database (PostgreSQL) one at a time does the work and the
+    # others skip that round (`exclusive`), and idempotency keys would catch any overlap besides.
+
     async def reminders(self) -> None:
-        await _guarded("reminder tick", lambda: reminder_tick(self.store, self.clock.now()))
+        await self._tick("reminder tick", lambda: reminder_tick(self.store, self.clock.now()))
 
     async def followups(self) -> None:
         steps = self.library.base.followups.steps
-        await _guarded("follow-up tick", lambda: followup_tick(self.store, steps, self.clock.now()))
+        await self._tick("follow-up tick", lambda: followup_tick(self.store, steps, self.clock.now()))
 
     async def support(self) -> None:
-        await _guarded("support tick", lambda: support_tick(self.store, self.clock.now()))
+        await self._tick("support tick", lambda: support_tick(self.store, self.clock.now()))
+
     async def broadcasts(self) -> None:
-        await _guarded("broadcast tick", lambda: broadcast_tick(self.store, self.clock.now()))
+        await self._tick("broadcast tick", lambda: broadcast_tick(self.store, self.clock.now()))
+
+    async def _tick(self, what: str, job: Callable[[], Awaitable[int]]) -> int | None:
+        try:
+            async with self.store.exclusive(what) as mine:
+                return await _guarded(what, job) if mine else 0
+        except Exception:
+            log.exception("%s failed", what)
+            return None
 
     async def dispatch(self) -> None:
         """Start draining due rows unless a drain is already running (a big broadcast outlasts a tick)."""
@@ -105,6 +117,8 @@ class Scheduling:
         self._drain = asyncio.create_task(self._guarded_drain())
 
     async def _guarded_drain(self) -> int:
+        if self.store.shared:  # another process may have died holding rows: they go again after the lease
+            await _guarded("recovery", self.dispatcher.recover)
         result = await _guarded("dispatcher", lambda: self.dispatcher.drain(lambda: self._stopping))
         return result or 0
 

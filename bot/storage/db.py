@@ -90,6 +90,15 @@ class Database(Protocol):
 
     engine: str  # "sqlite" or "postgresql"
     skip_locked: str  # appended to a claiming SELECT: " FOR UPDATE SKIP LOCKED" where the engine has it
+    shared: bool  # several processes may use this database at once
+
+    def person_lock(self, key: int) -> AbstractAsyncContextManager[None]:
+        """Hold one person's lock across every process for the block (a no-op where one process owns the data)."""
+        ...
+
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """True in the block when this process is the only one running `name` now, False when another is."""
+        ...
 
     async def connect(self) -> None: ...
 

@@ -88,10 +88,14 @@ class Deliveries:
             rows = await cursor.fetchall()
         return sorted((self.row(row) for row in rows), key=lambda d: (d.due_at, d.id))
 
-    async def recover(self, now: datetime) -> int:
-        """Put rows left in `sending` by a crash back to pending; they go again (at-least-once)."""
+    async def recover(self, now: datetime, claimed_before: datetime | None = None) -> int:
+        """Put rows left in `sending` by a crash back to pending (only those claimed before `claimed_before`, when
+        given); they go again (at-least-once)."""
+        if claimed_before is None:
+            return await self._update("UPDATE deliveries SET status = 'pending', reason = 'recovered',"
+                                      " updated_at = ? WHERE status = 'sending'", (to_ts(now),))
         return await self._update("UPDATE deliveries SET status = 'pending', reason = 'recovered', updated_at = ?"
-                                  " WHERE status = 'sending'", (to_ts(now),))
+                                  " WHERE status = 'sending' AND updated_at < ?", (to_ts(now), to_ts(claimed_before)))
 
     async def mark_sent(self, delivery_id: int, provider_id: str | None, now: datetime) -> None:
         await self._update("UPDATE deliveries SET status = 'sent', attempts = attempts + 1, reason = NULL,"

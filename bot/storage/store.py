@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,19 @@ class Store:
             return None
         conversation = self.conversations.from_columns(row["conversation_state"], row["conversation_data"])
         return self.contacts.from_row(row, address), conversation
+
+    @property
+    def shared(self) -> bool:
+        """Several bot processes may share this database (PostgreSQL)."""
+        return self.db.shared
+
+    def person_lock(self, address: Address) -> AbstractAsyncContextManager[None]:
+        """One person's updates one at a time, across processes; the lock id is a keyed hash (names no one)."""
+        key = int.from_bytes(self.contacts.lookup_key(address)[:8], "big", signed=True)
+        return self.db.person_lock(key)
+
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[bool]:
+        return self.db.exclusive(name)
 
     async def export_contact(self, contact_id: int) -> dict[str, list[dict[str, Any]]]:
         """Everything stored about one person, decrypted (for /mydata)."""

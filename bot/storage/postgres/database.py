@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import zlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 
 MIGRATION_LOCK = 7_261_001  # pg_advisory_xact_lock key: one migrator at a time
 PERSON_LOCKS = 7_261_002  # first key of pg_advisory_xact_lock(PERSON_LOCKS, contact_id)
+TICK_LOCKS = 7_261_003  # first key of pg_try_advisory_lock(TICK_LOCKS, crc32(tick name))
+LOCK_CONNECTIONS = 16  # people being answered at once per process; more wait for a lock connection
 
 
 @functools.lru_cache(maxsize=2048)
@@ -166,12 +169,16 @@ class PostgresDatabase:
 
     engine = "postgresql"
     skip_locked = " FOR UPDATE SKIP LOCKED"
+    shared = True
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 8) -> None:
         self.url = url
         self._min, self._max = min_size, max_size
         self._pool: AsyncConnectionPool[AsyncConnection[Any]] | None = None
         self._references: dict[str, list[tuple[str, str]]] = {}
+        # Session-level advisory locks need a connection held for the whole block: they come from their own
+        # pool, so holders can never starve the statements they run (which use the main pool).
+        self._locks: AsyncConnectionPool[AsyncConnection[Any]] | None = None
 
     async def connect(self) -> None:
         async def configure(conn: AsyncConnection[Any]) -> None:
@@ -187,11 +194,45 @@ class PostgresDatabase:
             await pool.close()
             raise StorageError("DATABASE_URL: cannot connect to PostgreSQL") from exc
         self._pool = pool
+        self._locks = AsyncConnectionPool(self.url, min_size=0, max_size=LOCK_CONNECTIONS, open=False,
+                                          kwargs={"autocommit": True}, name="companion-locks")
+        await self._locks.open()
 
     async def close(self) -> None:
+        if self._locks is not None:
+            await self._locks.close()
+            self._locks = None
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+    @asynccontextmanager
+    async def person_lock(self, key: int) -> AsyncIterator[None]:
+        """pg_advisory_lock on a keyed hash of the person: their updates run one at a time in all processes."""
+        if self._locks is None:
+            raise StorageError("database is not connected")
+        async with self._locks.connection() as conn:
+            await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            try:
+                yield None
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        """pg_try_advisory_lock for a tick: one process runs it at a time; a dead holder's lock goes with it."""
+        if self._locks is None:
+            raise StorageError("database is not connected")
+        key = TICK_LOCKS, zlib.crc32(name.encode()) & 0x7FFFFFFF
+        async with self._locks.connection() as conn:
+            cursor = await conn.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+            row = await cursor.fetchone()
+            held = bool(row and row[0])
+            try:
+                yield held
+            finally:
+                if held:
+                    await conn.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
     @property
     def pool(self) -> AsyncConnectionPool[AsyncConnection[Any]]:

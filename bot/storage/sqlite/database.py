@@ -75,6 +75,15 @@ class SqliteDatabase:
 
     engine = "sqlite"
     skip_locked = ""  # one process, one writer: a claim is already exclusive
+    shared = False  # one process: the engine's in-process lock per person and the scheduler's own are enough
+
+    @asynccontextmanager
+    async def person_lock(self, key: int) -> AsyncIterator[None]:
+        yield None
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[bool]:
+        yield True
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -70,7 +71,9 @@ class PostgresServer:
             finally:
                 await db.close()
 
-        asyncio.run(migrate())
+        # In its own thread: the first test to need the server may already be running an event loop.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(lambda: asyncio.run(migrate())).result()
 
     def fresh_database(self, *, migrated: bool = True) -> str:
         name = f"t{os.getpid()}_{next(_counter)}"

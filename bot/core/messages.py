@@ -37,6 +37,11 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     image: Image | None = None
     document: Document | None = None
+    # The next step of what the pressed button belonged to: a channel may replace that message with this one.
+    in_place: bool = False
+    # For a proactive message the platform may only announce (WhatsApp's template outside the 24-hour window):
+    # the command its button opens.
+    opens: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,6 @@ from bot.core import callbacks
 from bot.core.messages import Address, Incoming, Reply
 from bot.core.outbound import Sender
 from bot.errors import ConfigError
-from bot.storage.contacts import ContactStatus
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -42,7 +41,6 @@ CONCURRENT_UPDATES = 32  # the engine serialises each person's updates; differen
 REPLY_ATTEMPTS = 3  # someone is waiting: ride out a 429 or a network blip twice before giving up
 BOOTSTRAP_RETRIES = 3
 # Presses that only move a step-by-step exercise on replace the pressed message instead of adding one.
-IN_PLACE_PREFIXES = ("reflect:next:", "reflect:skip:")
 
 
 def file_url(base_url: str) -> str:
@@ -210,7 +208,7 @@ class TelegramChannel:
     async def _edit_in_place(self, query: CallbackQuery, address: Address, key: str, replies: Sequence[Reply]) -> bool:
         """Replace the pressed message with the next step when the answer is one plain text that fits."""
         message = query.message
-        if not key.startswith(IN_PLACE_PREFIXES) or len(replies) != 1 or not isinstance(message, Message):
+        if len(replies) != 1 or not replies[0].in_place or not isinstance(message, Message):
             return False
         calls = parts(replies[0])
         if message.text is None or len(calls) != 1 or calls[0].kind != "text":
@@ -236,18 +234,11 @@ class TelegramChannel:
                                                      reply_markup=None, rate_limit_args=REPLY_ATTEMPTS - 1)
 
     async def _text_for(self, address: Address, hint: str | None, key: str) -> str:
-        contact = await self.store.contacts.find(address)
-        if contact is not None:
-            language = contact.language
-        else:
-            language = hint if hint is not None and self.library.supports(hint) else self.engine.default_language
-        return self.library.text(language, key)
+        return self.library.text(await self.engine.language_of(address, hint), key)
 
     async def _mark_blocked(self, address: Address) -> None:
         """403: the person blocked the bot. Nothing proactive goes to them until they write again."""
-        contact = await self.store.contacts.find(address)
-        if contact is not None and contact.status == ContactStatus.ACTIVE:
-            await self.store.contacts.update(contact.id, status=ContactStatus.BLOCKED)
+        await self.engine.mark_blocked(address)
         log.info("a reply was refused with 403; the contact is marked blocked")
 
     async def _on_error(self, update: object, context: Context) -> None:

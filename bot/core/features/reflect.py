@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.features.base import Feature, Turn, key
 from bot.core.journey import Journey, journey_of
 from bot.core.messages import Choice, Reply
@@ -58,7 +60,7 @@ class Reflect(Feature):
                 return [self._step(turn)]
             case [("next" | "skip") as action, exercise_id, index] if self._at(turn, exercise_id, index):
                 answer = turn.t("reflect.skipped") if action == "skip" else None
-                return await self._advance(turn, answer)
+                return [replace(reply, in_place=True) for reply in await self._advance(turn, answer)]
             case ["ans", exercise_id, index, choice] if self._at(turn, exercise_id, index):
                 step = self._exercise(turn).steps[int(index)]
                 if not choice.isdigit() or int(choice) >= len(step.choices):

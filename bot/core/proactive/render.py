@@ -69,7 +69,7 @@ class Renderers:
         if step.exercise and self.library.exercise(contact.language, step.exercise) is not None:
             choices.append(Choice(key("reflect", "go", step.exercise), text(contact.language, "cohorts.btn_exercise")))
         choices.append(Choice("menu:menu", text(contact.language, "menu.btn_menu")))
-        return (Reply(step.text, tuple(choices)),)
+        return (Reply(step.text, tuple(choices), opens="reflect"),)
 
     async def reminder(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
         settings = await self.store.reminders.get(contact.id)
@@ -86,7 +86,7 @@ class Renderers:
             Choice("menu:checkin", text(contact.language, "menu.btn_checkin")),
             Choice("menu:reflect", text(contact.language, "menu.btn_reflect")),
             Choice("menu:remind", text(contact.language, "remind.btn_change")),
-        )),)
+        ), opens="checkin"),)
 
     async def notice(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
         """A plain message from a UI string: payload {"key": "file.key", "values": {...}}."""

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.common import KEY, stopwatch
-from bot.scheduling.reminders import reminder_tick
+from bot.core.proactive.reminders import reminder_tick
 from bot.storage.store import Store
 
 PEOPLE = 100_000

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["bench.bench_core", "bench.bench_telegram", "bench.bench_scheduler", "bench.bench_broadcast",
-              "bench.bench_burst"]
+BENCHMARKS = ["bench.bench_core", "bench.bench_telegram", "bench.bench_postgres", "bench.bench_scheduler",
+              "bench.bench_broadcast", "bench.bench_burst"]
 
 
 def run_one(module: str) -> dict[str, float]:

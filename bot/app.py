@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Protocol
@@ -74,7 +75,7 @@ async def build_services(settings: Settings, clock: Clock | None = None) -> Serv
     if lock is not None:
         lock.acquire(exclusive=False)  # a running bot keeps `db rotate-key` and `db restore` away
     try:
-        store = await Store.open(settings.database_path, settings.secret())
+        store = await Store.open(settings.database, settings.secret())
     except BaseException:
         if lock is not None:
             lock.release()
@@ -95,7 +96,8 @@ def build_scheduling(services: Services, senders: dict[str, Sender],
     settings = services.settings
     backups = BackupPolicy(settings.backup_dir, settings.backup_keep) if settings.backup_dir else None
     return Scheduling(services.store, services.library, services.clock, senders, scope=scope,
-                      metrics=services.metrics, backups=backups)
+                      metrics=services.metrics, backups=backups,
+                      lease=timedelta(seconds=settings.outbox_lease_seconds))
 
 
 def quiet_terminal_logs(settings: Settings) -> None:
@@ -173,18 +175,33 @@ async def own_messages(services: Services, dispatcher: Dispatcher, address: Addr
     return await dispatcher.drain(contact_id=contact.id) if contact is not None else 0
 
 
+def _telegram(services: Services) -> Channel:
+    from bot.channels.telegram import TelegramChannel
+
+    return TelegramChannel(services)
+
+
+def _whatsapp(services: Services) -> Channel:
+    from bot.channels.whatsapp import open_whatsapp
+
+    return open_whatsapp(services)
+
+
+# Every channel `run` can open: whether settings turn it on, and how to build it (imports are lazy, so unused
+# platforms cost nothing). A new channel (Signal, SMS) is one package under bot/channels and one line here.
+CHANNELS: dict[str, tuple[Callable[[Settings], bool], Callable[[Services], Channel]]] = {
+    "telegram": (lambda settings: settings.telegram_enabled, _telegram),
+    "whatsapp": (lambda settings: settings.whatsapp_enabled, _whatsapp),
+}
+
+
+def any_channel(settings: Settings) -> bool:
+    return any(enabled(settings) for enabled, _ in CHANNELS.values())
+
+
 async def open_channels(services: Services) -> list[Channel]:
-    """Build every channel that settings configure (imports are lazy: unused platforms cost nothing)."""
-    channels: list[Channel] = []
-    if services.settings.telegram_enabled:
-        from bot.channels.telegram import TelegramChannel
-
-        channels.append(TelegramChannel(services))
-    if services.settings.whatsapp_enabled:
-        from bot.channels.whatsapp import open_whatsapp
-
-        channels.append(open_whatsapp(services))
-    return channels
+    """Build every channel that settings configure."""
+    return [build(services) for enabled, build in CHANNELS.values() if enabled(services.settings)]
 
 
 def _stop_event() -> asyncio.Event:
@@ -198,7 +215,7 @@ def _stop_event() -> asyncio.Event:
 
 async def run(settings: Settings) -> None:
     """Run every configured channel and the web server for webhooks; with none configured, the console."""
-    if not (settings.telegram_enabled or settings.whatsapp_enabled):
+    if not any_channel(settings):
         quiet_terminal_logs(settings)
         log.info("no channel configured: opening the console chat")
         await run_console(settings, "you", with_scheduler=True)

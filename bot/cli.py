@@ -16,6 +16,7 @@ from bot.config import Settings, load_settings
 from bot.errors import CompanionError
 from bot.logs import configure_logging, settings_secrets
 from bot.storage.db import Database
+from bot.storage.engines import database_for
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -105,7 +106,7 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.action == "backup" and _same_file(args.file, settings.database_path):
             raise CompanionError("db backup: FILE is the live database itself; name another file")
-        db = Database(settings.database_path)
+        db = database_for(settings.database)
         await db.connect()
         try:
             if args.action == "migrate":
@@ -158,7 +159,7 @@ async def _rotate(db: Database, settings: Settings) -> None:
             print("the data is already under NEW_DATA_KEY; now set DATA_KEY to it before the next start")
             return
         if await key_opens(db, Vault(old_secret)) is False:
-            raise WrongKey(wrong_key_message(db.path.name))
+            raise WrongKey(wrong_key_message(settings.database_path.name))
         report = await rotate_key(db, Vault(old_secret), Vault(new_secret))
         where = "now set DATA_KEY to the value of NEW_DATA_KEY before the next start"
     print(f"re-encrypted {report.fields} field(s) and {report.lookups} look-up hash(es); {where}")
@@ -168,6 +169,8 @@ async def _restore(source: Path, settings: Settings) -> None:
     """Check the backup's integrity and key, then put it in place of the (stopped) database."""
     from bot.storage.backups import restore_backup
 
+    if settings.database.startswith("postgres"):
+        raise CompanionError("db restore: with PostgreSQL, restore the pg_dump backup with pg_restore (see README)")
     if settings.data_key is None and not settings.key_file.exists():
         raise CompanionError(f"db restore: no DATA_KEY and no {settings.key_file.name}: put back the key the "
                              "backup was made with first")
@@ -179,7 +182,7 @@ async def _facilitator(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.clock import SystemClock
     from bot.storage.store import Store
 
-    store = await Store.open(settings.database_path, settings.secret())
+    store = await Store.open(settings.database, settings.secret())
     try:
         code, expires = await store.facilitators.invite(SystemClock().now())
     finally:
@@ -195,7 +198,7 @@ async def _schedule(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.limit < 1:
         raise CompanionError("--limit: give a number of at least 1")
-    store = await Store.open(settings.database_path, settings.secret())
+    store = await Store.open(settings.database, settings.secret())
     try:
         if args.why is not None:
             print(why(args.why, await store.deliveries.get(args.why)))

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_file_encoding="utf-8")
 
     database_path: Path = Path("data/companion.db")
+    # May carry a password, hence secret; unset means sqlite:/// + DATABASE_PATH.
+    database_url: SecretStr | None = None
+    # With several processes on PostgreSQL: a message `sending` for longer than this belongs to a process that
+    # died, and another process sends it again.
+    outbox_lease_seconds: int = Field(default=120, ge=5, le=3600)
     data_key: SecretStr | None = None
     content_dir: Path = Path("content")
     default_language: str = "en"
@@ -89,6 +94,21 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters")
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_engine(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+                ("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("expected sqlite:///PATH or postgresql://…")
+        return value
+
+    @property
+    def database(self) -> str:
+        """The database URL in force: DATABASE_URL, or the SQLite file at DATABASE_PATH."""
+        if self.database_url is None:
+            return f"sqlite:///{self.database_path}"
+        return self.database_url.get_secret_value()
 
     @field_validator("default_timezone")
     @classmethod

@@ -13,7 +13,7 @@ from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from bot.core.outbound import Outgoing, RetryLater
-from bot.scheduling.broadcasts import broadcast_tick
+from bot.core.proactive.broadcasts import broadcast_tick
 from bot.scheduling.pace import Pace
 from tests.helpers import Chat
 from tests.outbox import FakeSender, facilitator, member, new_cohort

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -59,6 +60,11 @@ class Chat:
         await self.press("Keep my notes" if keep_notes else "No notes")
 
 
+# DATABASE_PATH → the PostgreSQL URL a test runs on instead (set by the settings fixture), so the same
+# outsider's look at the database works on both engines.
+POSTGRES_URLS: dict[Path, str] = {}
+
+
 def stored_bytes(db_path: Path) -> bytes:
     """Everything SQLite keeps on disk for a database: the main file, its WAL and its SHM.
 
@@ -70,7 +76,18 @@ def stored_bytes(db_path: Path) -> bytes:
 
 
 def rows(db_path: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
-    """Read the database file directly, as an outsider with the file would."""
+    """Read the database directly, as an outsider with the file (or the server) would."""
+    if db_path in POSTGRES_URLS:
+        import psycopg
+
+        from bot.storage.postgres.database import to_psycopg
+
+        # The one SQLite date function tests use to show times readably.
+        sql = re.sub(r"datetime\((\w+), 'unixepoch'\)",
+                     r"to_char(to_timestamp(\1) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')", sql)
+        with psycopg.connect(POSTGRES_URLS[db_path], autocommit=True) as pg:
+            found = pg.execute(to_psycopg(sql) if params else sql, params or None).fetchall()
+            return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in found]
     with sqlite3.connect(db_path) as conn:
         return conn.execute(sql, params).fetchall()
 
@@ -81,6 +98,10 @@ BOOKKEEPING = frozenset({"key_check", "whatsapp_seen"})
 
 def person_rows(db_path: Path) -> int:
     """Rows in every table except bookkeeping ones: what the database holds about people."""
+    if db_path in POSTGRES_URLS:
+        tables = [str(r[0]) for r in rows(db_path, "SELECT table_name FROM information_schema.tables WHERE"
+                                                   " table_schema = 'public' AND table_name <> 'schema_version'")]
+        return sum(int(str(rows(db_path, f"SELECT COUNT(*) FROM {t}")[0][0])) for t in tables if t not in BOOKKEEPING)
     with sqlite3.connect(db_path) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         return sum(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables

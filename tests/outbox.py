@@ -10,8 +10,8 @@ from pathlib import Path
 from bot.app import Services
 from bot.config import Settings, load_settings
 from bot.core.outbound import Outgoing, Unreachable
+from bot.core.proactive.render import Renderers
 from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.render import Renderers
 from tests.helpers import CONTENT, TEST_KEY, Chat
 
 PLAN = """\

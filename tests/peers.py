@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.core.messages import Incoming, Reply
+from bot.core.peers import SupportMessages
 from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.support import SupportMessages
 from tests.helpers import Chat
 from tests.outbox import FakeSender, dispatcher, facilitator, new_cohort
 

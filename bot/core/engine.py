@@ -13,17 +13,16 @@ from datetime import date, timedelta
 
 from bot.core.clock import Clock
 from bot.core.crisis import Signal
+from bot.core.domain import ContactStatus, Conversation
 from bot.core.features.base import Feature, Turn
 from bot.core.features.help import urgent_card
 from bot.core.flood import FloodGuard, Verdict
 from bot.core.i18n import Library
 from bot.core.messages import Address, Choice, Incoming, Reply
+from bot.core.ports import Store
 from bot.core.timing import local_now
 from bot.core.typed import resolve
 from bot.errors import BadInput, StaleChoice
-from bot.storage.contacts import ContactStatus
-from bot.storage.conversations import Conversation
-from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +103,41 @@ class Engine:
             lock = self._locks[incoming.sender] = asyncio.Lock()
         async with lock:
             try:
-                return await self._handle(incoming, text, signal, card)
+                async with self.store.person_lock(incoming.sender):
+                    return await self._handle(incoming, text, signal, card)
             except Exception:
                 log.exception("unhandled error while answering a %s update", incoming.sender.channel)
                 return [Reply(self.library.text(self._hint(incoming), "errors.internal"))]
+
+    # --- What channels learn about a person at their edge: they tell the engine, never the store. ---
+
+    async def language_of(self, address: Address, hint: str | None = None) -> str:
+        """The person's language; for someone unknown, the platform's hint when we have it, else the default."""
+        contact = await self.store.contacts.find(address)
+        if contact is not None:
+            return contact.language
+        return hint if hint is not None and self.library.supports(hint) else self.default_language
+
+    async def seen(self, address: Address) -> str:
+        """A message the engine did not answer itself arrived (it opens WhatsApp's 24-hour window): record it and
+        return the person's language."""
+        contact = await self.store.contacts.find(address)
+        if contact is None:
+            return self.default_language
+        await self.store.contacts.touch(contact.id, self.clock.now())
+        return contact.language
+
+    async def mark_blocked(self, address: Address | None = None, *, contact_id: int | None = None) -> None:
+        """The platform says the person cannot be reached (they blocked the bot): nothing proactive until they
+        write again (writing again makes them active, see `_turn`)."""
+        if address is not None:
+            contact = await self.store.contacts.find(address)
+        elif contact_id is not None:
+            contact = await self.store.contacts.get(contact_id)
+        else:
+            return
+        if contact is not None and contact.status == ContactStatus.ACTIVE:
+            await self.store.contacts.update(contact.id, status=ContactStatus.BLOCKED)
 
     def _stops(self, incoming: Incoming, text: str) -> bool:
         """A stop (like a crisis) always gets through, even from someone who is flooding."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.domain import CompletionRecord
 from bot.library.schema import STAGE_ORDER, Stage
-from bot.storage.completions import CompletionRecord
 
 DONE_PER_STAGE = 2
 

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.domain import Address as Address
+
 # A choice key is routed by its first segment (the feature name), e.g. "checkin:mood:3".
 # Kept short so it fits Telegram's 64-byte callback data once signed (see callbacks.py).
 MAX_CHOICE_KEY_BYTES = 52
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    """Where a person is: the channel name and the channel's own id for them."""
-
-    channel: str
-    id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +45,11 @@ class Reply:
     image: Image | None = None
     document: Document | None = None
     delete: tuple[str, ...] = ()
+    # The next step of what the pressed button belonged to: a channel may replace that message with this one.
+    in_place: bool = False
+    # For a proactive message the platform may only announce (WhatsApp's template outside the 24-hour window):
+    # the command its button opens.
+    opens: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
+from bot.core.domain import Reach
 from bot.core.features.base import key
 from bot.core.i18n import Library
 from bot.core.messages import Choice
-from bot.storage.volunteers import Reach
 
 _HANDLE = re.compile(r"@?([A-Za-z][A-Za-z0-9_]{4,31})")
 _PHONE_CHARS = re.compile(r"[\s().-]")

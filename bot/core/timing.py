@@ -6,29 +6,15 @@ an instant, so daylight-saving changes land where people expect them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, timedelta
+
+from bot.core.domain import DEFAULT_QUIET as DEFAULT_QUIET
+from bot.core.domain import QuietHours as QuietHours
+from bot.core.domain import at_local as at_local
+from bot.core.domain import local_now as local_now
+from bot.core.domain import zone_of as zone_of
 
 MINUTES_PER_DAY = 24 * 60
-
-
-def zone_of(name: str) -> ZoneInfo:
-    """The ZoneInfo for a stored zone name; UTC when the name is no longer known."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def at_local(day: date, minute_of_day: int, zone: str) -> datetime:
-    """The instant (UTC) when the wall clock in `zone` shows `minute_of_day` on `day`."""
-    wall = time(minute_of_day // 60, minute_of_day % 60)
-    return datetime.combine(day, wall, tzinfo=zone_of(zone)).astimezone(UTC)
-
-
-def local_now(now: datetime, zone: str) -> datetime:
-    return now.astimezone(zone_of(zone))
 
 
 def minute_of_day(moment: datetime) -> int:
@@ -48,30 +34,6 @@ def next_daily(after: datetime, minute: int, zone: str) -> datetime:
         if candidate > after:
             return candidate
     raise AssertionError("a daily time always recurs within three days")
-
-
-@dataclass(frozen=True, slots=True)
-class QuietHours:
-    """A nightly window (local minutes of the day) with no proactive messages; it may wrap past midnight."""
-
-    start: int
-    end: int
-
-    def contains(self, minute: int) -> bool:
-        if self.start == self.end:
-            return False
-        if self.start < self.end:
-            return self.start <= minute < self.end
-        return minute >= self.start or minute < self.end
-
-    def until(self, now: datetime, zone: str) -> datetime | None:
-        """When the window that `now` falls in ends (UTC), or None when `now` is not quiet."""
-        if not self.contains(minute_of_day(local_now(now, zone))):
-            return None
-        return next_daily(now, self.end, zone)
-
-
-DEFAULT_QUIET = QuietHours(22 * 60, 7 * 60)
 
 
 def clock_text(minute: int) -> str:

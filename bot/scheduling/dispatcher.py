@@ -18,10 +18,11 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from bot.core.clock import Clock
+from bot.core.domain import QUIET_HOURS
 from bot.core.outbound import MaybeSent, Outgoing, RetryLater, Sender, Unreachable
+from bot.core.proactive.render import Renderers, SkipDelivery
 from bot.metrics import Metrics
 from bot.scheduling.pace import Pace, channel_paces
-from bot.scheduling.render import Renderers, SkipDelivery
 from bot.storage.contacts import Contact, ContactStatus
 from bot.storage.deliveries import Delivery, DeliveryStatus
 from bot.storage.store import Store
@@ -34,7 +35,8 @@ MAX_ATTEMPTS = 8
 # A live peer conversation goes at once, even in quiet hours: both people are there right now (volunteers are
 # only ever asked outside their own quiet hours).
 LIVE_KINDS = frozenset({"support"})
-QUIET_HOURS = "quiet_hours"  # the reason on a row held back until the person's quiet hours end
+# With several processes, a row `sending` for longer than this belongs to a process that died.
+LEASE = timedelta(minutes=2)
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -46,7 +48,8 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
 class Dispatcher:
     def __init__(self, store: Store, renderers: Renderers, senders: Mapping[str, Sender], clock: Clock, *,
                  batch: int = 100, concurrency: int = 16, max_attempts: int = MAX_ATTEMPTS,
-                 paces: Mapping[str, Pace] | None = None, metrics: Metrics | None = None) -> None:
+                 paces: Mapping[str, Pace] | None = None, metrics: Metrics | None = None,
+                 lease: timedelta = LEASE) -> None:
         self.store = store
         self.renderers = renderers
         self.senders = dict(senders)
@@ -56,10 +59,16 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self.paces = dict(channel_paces() if paces is None else paces)
         self.metrics = metrics
+        self.lease = lease
 
     async def recover(self) -> int:
-        """Return rows a crash left in `sending` to the queue; call once at start, before any sending."""
-        count = await self.store.deliveries.recover(self.clock.now())
+        """Return rows a crash left in `sending` to the queue; call once at start, before any sending.
+
+        On a shared database other processes are sending too: only rows in flight for longer than the lease
+        (their process died) go back, so a live process's rows are never sent twice.
+        """
+        now = self.clock.now()
+        count = await self.store.deliveries.recover(now, now - self.lease if self.store.shared else None)
         if count:
             log.warning("recovered %s deliveries left in flight by an earlier run", count)
         return count

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -20,14 +20,14 @@ from bot.backups import BackupPolicy, back_up, is_due
 from bot.core.clock import Clock
 from bot.core.i18n import Library
 from bot.core.outbound import Sender
+from bot.core.peers import SupportMessages, support_tick
+from bot.core.proactive.broadcasts import broadcast_tick
+from bot.core.proactive.checkon import CheckOnMessages, checkon_tick
+from bot.core.proactive.followups import followup_tick
+from bot.core.proactive.reminders import reminder_tick
+from bot.core.proactive.render import Renderers
 from bot.metrics import Metrics
-from bot.scheduling.broadcasts import broadcast_tick
-from bot.scheduling.checkon import CheckOnMessages, checkon_tick
-from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.followups import followup_tick
-from bot.scheduling.reminders import reminder_tick
-from bot.scheduling.render import Renderers
-from bot.scheduling.support import SupportMessages, support_tick
+from bot.scheduling.dispatcher import LEASE, Dispatcher
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ class Scheduling:
     def __init__(self, store: Store, library: Library, clock: Clock, senders: Mapping[str, Sender], *,
                  dispatch_seconds: float = 1.0, followup_minutes: float = 10.0,
                  broadcast_seconds: float = 30.0, scope: Callable[[], Awaitable[int | None]] | None = None,
-                 metrics: Metrics | None = None, backups: BackupPolicy | None = None) -> None:
+                 metrics: Metrics | None = None, backups: BackupPolicy | None = None,
+                 lease: timedelta = LEASE) -> None:
         """`scope`, when given, names the one person whose rows the dispatcher sends (None: nobody yet): the
         console chat shows its own person's messages only, and leaves everyone else's in the outbox."""
         self.store = store
@@ -61,7 +62,7 @@ class Scheduling:
         CheckOnMessages(store, library).register(self.renderers)
         self.metrics = metrics
         self.backups = backups
-        self.dispatcher = Dispatcher(store, self.renderers, senders, clock, metrics=metrics)
+        self.dispatcher = Dispatcher(store, self.renderers, senders, clock, metrics=metrics, lease=lease)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.dispatch_seconds = dispatch_seconds
         self.followup_minutes = followup_minutes
@@ -115,6 +116,9 @@ class Scheduling:
         if self._drain is not None:
             await asyncio.gather(self._drain, return_exceptions=True)
 
+    # Every process runs every tick; on a shared database (PostgreSQL) one at a time does the work and the
+    # others skip that round (`exclusive`), and idempotency keys would catch any overlap besides.
+
     async def reminders(self) -> None:
         await self._tick(REMINDER_JOB, "reminder tick", lambda: reminder_tick(self.store, self.clock.now()))
 
@@ -137,18 +141,24 @@ class Scheduling:
         if self.metrics is not None:
             self.metrics.backups.labels("ok" if result is not None else "failed").inc()
 
-    async def _tick(self, job: str, what: str, work: Callable[[], Awaitable[int]]) -> int | None:
-        started = time.perf_counter()
-        result = await _guarded(what, work)
-        if self.metrics is not None:
-            self.metrics.observe_tick(job, time.perf_counter() - started)
-        return result
-
     async def checkon(self) -> None:
         """'Check on me' rules, and the 48-hour limit on message ids kept for /hide."""
         now = self.clock.now()
-        await _guarded("check-on tick", lambda: checkon_tick(self.store, now))
-        await _guarded("recent messages", lambda: self.store.recent.prune(now))
+        await self._tick(CHECKON_JOB, "check-on tick", lambda: checkon_tick(self.store, now))
+        await self._tick(CHECKON_JOB, "recent messages", lambda: self.store.recent.prune(now))
+
+    async def _tick(self, job: str, what: str, work: Callable[[], Awaitable[int]]) -> int | None:
+        """One tick, by one process at a time where several share the database; timed for the metrics."""
+        started = time.perf_counter()
+        try:
+            async with self.store.exclusive(what) as mine:
+                result = await _guarded(what, work) if mine else 0
+        except Exception:
+            log.exception("%s failed", what)
+            result = None
+        if self.metrics is not None:
+            self.metrics.observe_tick(job, time.perf_counter() - started)
+        return result
 
     async def dispatch(self) -> None:
         """Start draining due rows unless a drain is already running (a big broadcast outlasts a tick)."""
@@ -157,6 +167,8 @@ class Scheduling:
         self._drain = asyncio.create_task(self._guarded_drain())
 
     async def _guarded_drain(self) -> int:
+        if self.store.shared:  # another process may have died holding rows: they go again after the lease
+            await _guarded("recovery", self.dispatcher.recover)
         result = await _guarded("dispatcher", self._drain_in_scope)
         return result or 0
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.errors import CompanionError
 from bot.storage.crypto import DecryptError, Vault
-from bot.storage.db import Database, backup_key_check, check_backup, install_backup
+from bot.storage.sqlite.database import SqliteDatabase, backup_key_check, check_backup, install_backup
 
 
 async def restore_backup(source: Path, target: Path, secret: str) -> int:
@@ -18,7 +18,7 @@ async def restore_backup(source: Path, target: Path, secret: str) -> int:
         raise CompanionError(f"db restore: {source.name} was made under another DATA_KEY; nothing was changed. "
                              "Restore it with the key it was made with (DATA_KEY or secret.key)")
     install_backup(source, target)
-    db = Database(target)
+    db = SqliteDatabase(target)
     await db.connect()
     try:
         await db.migrate()

@@ -7,61 +7,17 @@ and all its rows in one transaction, so a crash never leaves a broadcast half-qu
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
-import aiosqlite
-
+from bot.core.domain import UNDER_WAY as UNDER_WAY
+from bot.core.domain import Audience as Audience
+from bot.core.domain import Broadcast as Broadcast
+from bot.core.domain import BroadcastStatus as BroadcastStatus
+from bot.core.domain import Outcome as Outcome
 from bot.storage.contacts import from_ts, to_ts
 from bot.storage.crypto import Vault
-from bot.storage.db import Database
+from bot.storage.db import Database, Row
 from bot.storage.deliveries import Deliveries, NewDelivery
-
-
-class BroadcastStatus(StrEnum):
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    SENDING = "sending"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-
-UNDER_WAY = (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING)
-
-
-@dataclass(frozen=True, slots=True)
-class Broadcast:
-    id: int
-    facilitator_id: int | None
-    text: str  # empty once the broadcast is done or cancelled
-    cohort_ids: tuple[int, ...]
-    status: BroadcastStatus
-    due_at: datetime | None
-    recipients: int
-    skipped: int
-    sent: int
-    failed: int
-
-    @property
-    def ref(self) -> str:
-        """What its outbox rows carry in `ref`."""
-        return f"broadcast:{self.id}"
-
-
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """Who a broadcast reaches: (contact id, cohort id) of each member who may be written to, once each."""
-
-    members: list[tuple[int, int]]
-    skipped: int  # members who stopped or blocked the bot
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    sent: int
-    skipped: int
-    failed: int
 
 
 class Broadcasts:
@@ -70,7 +26,7 @@ class Broadcasts:
         self.vault = vault
         self.deliveries = Deliveries(db, vault)
 
-    def _row(self, row: aiosqlite.Row) -> Broadcast:
+    def _row(self, row: Row) -> Broadcast:
         return Broadcast(
             id=row["id"], facilitator_id=row["facilitator_id"],
             text=self.vault.decrypt(row["text"]) if row["text"] is not None else "",

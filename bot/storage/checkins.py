@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.domain import MAX_NOTE_CHARS as MAX_NOTE_CHARS
+from bot.core.domain import CheckInRecord as CheckInRecord
 from bot.storage.contacts import from_ts, to_ts
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
-
-MAX_NOTE_CHARS = 500  # a few sentences; the check-in feature says so when it shortens a longer note
-
-
-@dataclass(frozen=True, slots=True)
-class CheckInRecord:
-    id: int
-    at: datetime
-    mood: int
-    note: str | None
 
 
 class CheckIns:

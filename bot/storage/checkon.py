@@ -6,12 +6,15 @@ The buddy is told nothing but the name the person chose: no mood, no note, no re
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 import aiosqlite
 
+from bot.core.domain import BUDDY_PREFIX as BUDDY_PREFIX
+from bot.core.domain import Buddy as Buddy
+from bot.core.domain import Rule as Rule
+from bot.core.domain import RuleState as RuleState
+from bot.core.domain import is_buddy_code as is_buddy_code
 from bot.storage.cohorts import CODE_ALPHABET
 from bot.storage.contacts import from_ts, to_ts
 from bot.storage.crypto import Vault
@@ -19,46 +22,12 @@ from bot.storage.db import Database
 from bot.storage.facilitators import normalise_invite
 
 BUDDY_LINK_VALID_FOR = timedelta(days=7)
-BUDDY_PREFIX = "BD-"
-
-
-class RuleState(StrEnum):
-    WATCHING = "watching"  # counting check-ins (or their absence) since `since`
-    ASKING = "asking"  # the person was asked if they are okay; the buddy is told at `deadline`
-    TOLD = "told"  # the buddy was told; watching again after the person's next check-in
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    contact_id: int
-    quiet_days: int | None
-    low_streak: int | None
-    state: RuleState
-    since: datetime
-    deadline: datetime | None
-    by_peer: bool = False  # an approved peer supporter from the person's groups is asked, not a buddy
-
-
-@dataclass(frozen=True, slots=True)
-class Buddy:
-    id: int
-    contact_id: int
-    buddy_id: int | None
-    name: str
-
-    @property
-    def accepted(self) -> bool:
-        return self.buddy_id is not None
 
 
 def _rule(row: aiosqlite.Row) -> Rule:
     deadline = None if row["deadline"] is None else from_ts(row["deadline"])
     return Rule(row["contact_id"], row["quiet_days"], row["low_streak"], RuleState(row["state"]),
                 from_ts(row["since"]), deadline, row["peer_name"] is not None)
-
-
-def is_buddy_code(text: str) -> bool:
-    return normalise_invite(text).startswith(normalise_invite(BUDDY_PREFIX))
 
 
 class CheckOn:

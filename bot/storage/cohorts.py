@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 import secrets
-import sqlite3
-from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 
-import aiosqlite
-
+from bot.core.domain import MAX_NAME_CHARS as MAX_NAME_CHARS
+from bot.core.domain import Cohort as Cohort
+from bot.core.domain import CohortStatus as CohortStatus
 from bot.storage.contacts import to_ts
 from bot.storage.crypto import Vault
-from bot.storage.db import Database
+from bot.storage.db import Database, Row
 
 # No 0/O, 1/I/L: codes are read off a screen and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
-MAX_NAME_CHARS = 60
-
-
-class CohortStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-@dataclass(frozen=True, slots=True)
-class Cohort:
-    id: int
-    owner_id: int | None
-    name: str
-    code: str
-    workshop_date: date
-    language: str
-    timezone: str
-    status: CohortStatus
-    members: int = 0
 
 
 def new_code(length: int = CODE_LENGTH) -> str:
@@ -55,7 +34,7 @@ class Cohorts:
         self.db = db
         self.vault = vault
 
-    def _row(self, row: aiosqlite.Row) -> Cohort:
+    def _row(self, row: Row) -> Cohort:
         return Cohort(
             id=row["id"], owner_id=row["owner_id"], name=self.vault.decrypt(row["name"]), code=row["code"],
             workshop_date=date.fromisoformat(row["workshop_date"]), language=row["language"],
@@ -66,19 +45,15 @@ class Cohorts:
                      now: datetime) -> Cohort:
         """Create an open cohort with a fresh join code (drawn again on the rare collision)."""
         for _ in range(5):
-            try:
-                async with self.db.tx() as conn:
-                    cursor = await conn.execute(
-                        "INSERT INTO cohorts (owner_id, name, code, workshop_date, language, timezone, created_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (owner_id, self.vault.encrypt(name[:MAX_NAME_CHARS]), new_code(),
-                         workshop_date.isoformat(), language, timezone, to_ts(now)),
-                    )
-                    new_id = cursor.lastrowid
-                    await cursor.close()
-            except sqlite3.IntegrityError:
+            row = await self.db.fetchone(
+                "INSERT INTO cohorts (owner_id, name, code, workshop_date, language, timezone, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING RETURNING id",
+                (owner_id, self.vault.encrypt(name[:MAX_NAME_CHARS]), new_code(),
+                 workshop_date.isoformat(), language, timezone, to_ts(now)),
+            )
+            if row is None:
                 continue
-            assert new_id is not None
+            new_id = int(row[0])
             cohort = await self.get(new_id)
             assert cohort is not None
             return cohort

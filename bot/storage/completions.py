@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.domain import CompletionRecord as CompletionRecord
 from bot.storage.contacts import from_ts, to_ts
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
-
-
-@dataclass(frozen=True, slots=True)
-class CompletionRecord:
-    exercise_id: str
-    stage: str
-    at: datetime
-    answers: list[str | None] | None
 
 
 class Completions:

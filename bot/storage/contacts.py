@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-import aiosqlite
-
-from bot.core.messages import Address
+from bot.core.domain import Address
+from bot.core.domain import Contact as Contact
+from bot.core.domain import ContactStatus as ContactStatus
 from bot.storage.crypto import Vault
-from bot.storage.db import Database
-
-
-class ContactStatus(StrEnum):
-    ACTIVE = "active"
-    STOPPED = "stopped"  # said /stop: nothing proactive until /start
-    BLOCKED = "blocked"  # the platform says the bot cannot reach them
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    id: int
-    address: Address
-    language: str
-    timezone: str
-    status: ContactStatus
-    keep_notes: bool
-    silent: bool
-    is_facilitator: bool
-    consented_at: datetime
-    last_seen_at: datetime
-    discreet: bool = False  # every proactive message is a plain greeting (chosen after /hide)
+from bot.storage.db import Database, Row
 
 
 def to_ts(when: datetime) -> int:
@@ -54,7 +32,7 @@ class Contacts:
     def lookup_key(self, address: Address) -> bytes:
         return self.vault.lookup(f"{address.channel}:{address.id}")
 
-    def from_row(self, row: aiosqlite.Row, address: Address | None = None) -> Contact:
+    def from_row(self, row: Row, address: Address | None = None) -> Contact:
         """A Contact from a contacts row; pass the address when it is known, to skip decrypting it."""
         return Contact(
             id=row["id"],
@@ -105,8 +83,9 @@ class Contacts:
     async def references(self, contact_id: int) -> dict[str, int]:
         """Count rows in every table that refers to this contact (found through foreign keys)."""
         counts: dict[str, int] = {}
+        references = await self.db.references("contacts")
         async with self.db.tx() as conn:
-            for table, column in await _contact_references(conn):
+            for table, column in references:
                 async with conn.execute(
                     f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (contact_id,)  # noqa: S608
                 ) as cursor:
@@ -119,17 +98,6 @@ class Contacts:
         """Delete the contact and, by cascade, every row about them; return what was deleted."""
         counts = await self.references(contact_id)
         await self.db.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
-        await self.db.checkpoint()
+        await self.db.checkpoint(("contacts", *counts))
         return {"contacts": 1, **counts}
 
-
-async def _contact_references(conn: aiosqlite.Connection) -> list[tuple[str, str]]:
-    async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
-        tables = [row[0] for row in await cursor.fetchall()]
-    found = []
-    for table in tables:
-        async with conn.execute(f"PRAGMA foreign_key_list({table})") as cursor:
-            for row in await cursor.fetchall():
-                if row["table"] == "contacts":
-                    found.append((table, row["from"]))
-    return found

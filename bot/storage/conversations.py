@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.core.domain import Conversation as Conversation
+from bot.core.domain import Offered
 from bot.storage.contacts import to_ts
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
 
-# The choices last offered in a conversation, as (key, label, means) triples: a typed reply is matched
-# against them, and the question is asked again when it matches none. Both are stored inside the encrypted
-# data under names no feature uses.
-Offered = tuple[tuple[str, str, str], ...]
 OFFERED_KEY = "_offered"
 ASKED_KEY = "_asked"
-
-
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    state: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-    offered: Offered = ()
-    asked: str = ""
-
-    @property
-    def feature(self) -> str | None:
-        return self.state.split(".", 1)[0] if self.state else None
 
 
 class Conversations:

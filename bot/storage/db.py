@@ -1,24 +1,18 @@
-"""One aiosqlite connection with the pragmas we rely on, migrations, and online backup."""
+"""The small async connection interface every repository runs on; `sqlite/` and `postgres/` implement it.
+
+Repositories write one dialect: `?` placeholders, `INSERT … ON CONFLICT`, `RETURNING id`, times as unix seconds
+computed in Python, no `rowid`, no catalogue look-ups. What differs between engines (pragmas, WAL checkpoints,
+VACUUM, backup, row locks, finding the tables that refer to a person) is a method here, done by each engine.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import os
-import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from importlib import resources
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
+from typing import Any, Protocol
 
 from bot.errors import CompanionError
-
-log = logging.getLogger(__name__)
-
 
 BUSY_TIMEOUT_MS = 5000
 # A checkpoint after /forget waits for readers: each try waits briefly, and tries back off (about 10 s in all).
@@ -32,9 +26,142 @@ class StorageError(CompanionError):
     """The database cannot be opened, migrated or backed up."""
 
 
-def migration_scripts() -> list[tuple[int, str]]:
-    """(number, SQL) of every migration shipped in bot/storage/migrations, in order."""
-    folder = resources.files("bot.storage").joinpath("migrations")
+class IntegrityError(StorageError):
+    """A statement broke a constraint (a unique code drawn twice, a missing row referred to)."""
+
+
+class Row(Protocol):
+    """A result row: by position (`row[0]`) or by column name (`row["id"]`)."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+    def keys(self) -> list[str]: ...
+
+
+class Result:
+    """What one statement gave: its rows (already fetched) and how many rows it changed."""
+
+    __slots__ = ("rowcount", "rows")
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self.rows = rows
+        self.rowcount = rowcount
+
+    async def fetchone(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+    async def fetchall(self) -> list[Any]:
+        return self.rows
+
+    async def close(self) -> None:
+        """Nothing to release: rows are fetched at once (kept so code written for a cursor reads the same)."""
+
+
+class Statement:
+    """`conn.execute(...)` inside a transaction: await it, or use it with `async with … as cursor`."""
+
+    __slots__ = ("_run",)
+
+    def __init__(self, run: Callable[[], Awaitable[Result]]) -> None:
+        self._run = run
+
+    def __await__(self) -> Generator[Any, None, Result]:
+        return self._run().__await__()
+
+    async def __aenter__(self) -> Result:
+        return await self._run()
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+class Connection(Protocol):
+    """The connection a transaction hands out: every statement in the block runs in that one transaction."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Statement: ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int: ...
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+
+    async def lock_person(self, contact_id: int) -> None:
+        """Hold this person's lock until the transaction ends (across processes on PostgreSQL)."""
+
+
+class Database(Protocol):
+    """One engine: SQLite (one process) or PostgreSQL (several processes, one database)."""
+
+    engine: str  # "sqlite" or "postgresql"
+    skip_locked: str  # appended to a claiming SELECT: " FOR UPDATE SKIP LOCKED" where the engine has it
+    shared: bool  # several processes may use this database at once
+
+    def person_lock(self, key: int) -> AbstractAsyncContextManager[None]:
+        """Hold one person's lock across every process for the block (a no-op where one process owns the data)."""
+        ...
+
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """True in the block when this process is the only one running `name` now, False when another is."""
+        ...
+
+    async def connect(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def tx(self) -> AbstractAsyncContextManager[Connection]: ...
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement; return the number of rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int: ...
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one INSERT (`RETURNING id` is added when missing); return the new row id."""
+        ...
+
+    async def checkpoint(self, tables: Sequence[str] = ()) -> bool:
+        """After deleting someone: leave no copy of the deleted rows behind (WAL truncate; VACUUM); False when
+        that could not be done now (the operator is told in the log)."""
+        ...
+
+    async def size_bytes(self) -> int:
+        """The database's size on disk (for metrics)."""
+        ...
+
+    async def version(self) -> int: ...
+
+    async def migrate(self) -> list[int]: ...
+
+    async def backup(self, target: Path) -> None: ...
+
+    async def tables(self) -> list[str]: ...
+
+    async def blob_columns(self, table: str) -> list[str]:
+        """The columns that hold bytes (encrypted fields and keyed hashes)."""
+        ...
+
+    async def references(self, table: str) -> list[tuple[str, str]]:
+        """(table, column) of every foreign key that points at `table`."""
+        ...
+
+
+def with_returning_id(sql: str) -> str:
+    return sql if "RETURNING" in sql.upper() else sql.rstrip().rstrip(";") + " RETURNING id"
+
+
+def migration_files(package: str) -> list[tuple[int, str]]:
+    """(number, SQL) of every `NNNN_name.sql` in a package's `migrations` folder, in order."""
+    from importlib import resources
+
+    folder = resources.files(package).joinpath("migrations")
     scripts = []
     for entry in folder.iterdir():
         name = entry.name
@@ -43,226 +170,6 @@ def migration_scripts() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
-def private_file(path: Path) -> None:
-    """Create `path` (and tighten it and its -wal/-shm) to 0600: SQLite gives its WAL and SHM the main file's mode."""
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            if companion.exists() and companion.stat().st_mode & 0o077:
-                companion.chmod(0o600)
-    except OSError as exc:
-        raise StorageError(f"DATABASE_PATH: cannot create {path.name}: {exc}") from exc
-
-
-class Database:
-    """The single connection; `tx()` serialises statements so coroutines never share a transaction."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
-        self.checkpoint_attempts = CHECKPOINT_ATTEMPTS
-
-    async def connect(self) -> None:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            private_file(self.path)
-        try:
-            self._conn = await aiosqlite.connect(self.path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StorageError(f"DATABASE_PATH: cannot open {self.path.name}: {exc}") from exc
-        self._conn.row_factory = aiosqlite.Row
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "secure_delete=ON", f"busy_timeout={BUSY_TIMEOUT_MS}",
-                       "synchronous=NORMAL"):
-            await self._conn.execute(f"PRAGMA {pragma}")
-
-    async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
-
-    @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise StorageError("database is not connected")
-        return self._conn
-
-    @asynccontextmanager
-    async def tx(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block in one transaction, committed on success and rolled back on error."""
-        async with self._lock:
-            conn = self.conn
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            else:
-                await conn.execute("COMMIT")
-
-    # Single statements need no explicit transaction: each is atomic on its own, and one thread hop is
-    # much cheaper than BEGIN / statement / fetch / COMMIT. The lock keeps them out of a running tx().
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._lock:
-            rows = await self.conn.execute_fetchall(sql, params)
-        return next(iter(rows), None)
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._lock:
-            return list(await self.conn.execute_fetchall(sql, params))
-
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one write statement; return the number of rows it changed."""
-        async with self._lock:
-            cursor = await self.conn.execute(sql, params)
-        return cursor.rowcount
-
-    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one INSERT; return the new row id."""
-        async with self._lock:
-            row_id = await self.conn.execute_insert(sql, params)
-        if row_id is None:
-            raise StorageError("insert returned no row id")
-        return int(row_id[0])
-
-    async def checkpoint(self) -> bool:
-        """Fold the WAL into the main file and truncate it, so deleted pages leave no copy behind.
-
-        Another reader (a backup, an operator's sqlite3) makes the checkpoint answer BUSY and leave the WAL
-        as it was: retry, bounded, and tell the operator (no identifiers) when it never truncated.
-        """
-        pause = CHECKPOINT_FIRST_PAUSE
-        for _ in range(self.checkpoint_attempts):
-            async with self._lock:
-                await self.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_BUSY_MS}")
-                try:
-                    async with self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
-                        row = await cursor.fetchone()
-                finally:
-                    await self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if row is None or int(row[0]) == 0:
-                return True
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, CHECKPOINT_MAX_PAUSE)
-        log.warning("the WAL could not be checkpointed after a deletion: another connection holds the database "
-                    "open; deleted data may stay in the WAL until the next checkpoint")
-        return False
-
-    async def size_bytes(self) -> int:
-        """The database's size on disk, its WAL included."""
-        files = (self.path, self.path.with_name(self.path.name + "-wal"))
-        return sum(f.stat().st_size for f in files if str(self.path) != ":memory:" and f.exists())
-
-    async def version(self) -> int:
-        async with self.conn.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
-    async def migrate(self) -> list[int]:
-        """Apply every migration newer than PRAGMA user_version; return the numbers applied.
-
-        Foreign keys are off while a migration runs, so a table can be rebuilt (SQLite's way to change a column
-        or add AUTOINCREMENT) without its DROP cascading into every table that refers to it; they are checked
-        before each migration commits, and turned on again afterwards.
-        """
-        applied: list[int] = []
-        current = await self.version()
-        pending = [(number, sql) for number, sql in migration_scripts() if number > current]
-        if not pending:
-            return applied
-        async with self._lock:
-            await self.conn.execute("PRAGMA foreign_keys=OFF")
-            try:
-                for number, sql in pending:
-                    try:
-                        await self.conn.executescript(f"BEGIN;\n{sql}\n")
-                        async with self.conn.execute("PRAGMA foreign_key_check") as cursor:
-                            broken = await cursor.fetchone()
-                        if broken is not None:
-                            raise sqlite3.IntegrityError(f"a row of {broken[0]} breaks a foreign key")
-                        await self.conn.execute(f"PRAGMA user_version = {number}")
-                        await self.conn.execute("COMMIT")
-                    except sqlite3.Error as exc:
-                        await self.conn.execute("ROLLBACK") if self.conn.in_transaction else None
-                        raise StorageError(f"migration {number:04d} failed: {exc}") from exc
-                    applied.append(number)
-                    log.info("applied migration %04d", number)
-            finally:
-                await self.conn.execute("PRAGMA foreign_keys=ON")
-        return applied
-
-    async def backup(self, target: Path) -> None:
-        """Copy the live database to target with SQLite's online backup (safe while running)."""
-        tmp = target.with_name(target.name + ".partial")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp.unlink(missing_ok=True)
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            async with self._lock:
-                dest = await aiosqlite.connect(tmp)
-                try:
-                    await self.conn.backup(dest)
-                finally:
-                    await dest.close()
-            tmp.replace(target)
-        except (sqlite3.Error, OSError) as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            raise StorageError(f"backup to {target.name} failed: {exc}") from exc
-
-
-def _read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
-
-
-def check_backup(source: Path) -> None:
-    """Raise StorageError unless `source` is an SQLite database that passes its integrity check."""
-    try:
-        with contextlib.closing(_read_only(source)) as conn:
-            found = [str(row[0]) for row in conn.execute("PRAGMA integrity_check").fetchall()]
-    except sqlite3.Error as exc:
-        raise StorageError(f"{source.name} is not a readable database: {exc}") from exc
-    if found != ["ok"]:
-        raise StorageError(f"{source.name} is damaged: {found[0] if found else 'no answer'}")
-
-
-def install_backup(source: Path, target: Path) -> None:
-    """Copy `source` in place of `target` (0600), whole or not at all; the old WAL and SHM go first,
-    so SQLite can never replay the damaged database's log onto the restored file."""
-    tmp = target.with_name(target.name + ".restoring")
-    try:
-        tmp.unlink(missing_ok=True)
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        with contextlib.closing(_read_only(source)) as src, contextlib.closing(sqlite3.connect(tmp)) as dest:
-            src.backup(dest)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        for companion in ("-wal", "-shm", "-journal"):
-            target.with_name(target.name + companion).unlink(missing_ok=True)
-        tmp.replace(target)
-        folder = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
-    except (sqlite3.Error, OSError) as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        raise StorageError(f"restore of {source.name} failed: {exc}") from exc
-
-
-def backup_key_check(source: Path) -> tuple[bytes | None, bytes | None, int]:
-    """(key check value, one encrypted address, number of people) read from a backup, without changing it."""
-    with contextlib.closing(_read_only(source)) as conn:
-        try:
-            row = conn.execute("SELECT value FROM key_check WHERE id = 1").fetchone()
-        except sqlite3.OperationalError:  # a backup from before key check values
-            row = None
-        sample = conn.execute("SELECT address FROM contacts ORDER BY id LIMIT 1").fetchone()
-        people = conn.execute("SELECT COUNT(*) FROM contacts").fetchone()
-    return (bytes(row[0]) if row else None, bytes(sample[0]) if sample else None, int(people[0]) if people else 0)
+def migration_scripts() -> list[tuple[int, str]]:
+    """The SQLite migrations (bot/storage/migrations), where every branch adds its numbered file."""
+    return migration_files("bot.storage")

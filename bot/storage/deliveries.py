@@ -3,64 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-import aiosqlite
-
+from bot.core.domain import Delivery as Delivery
+from bot.core.domain import DeliveryStatus as DeliveryStatus
+from bot.core.domain import NewDelivery as NewDelivery
+from bot.core.domain import PendingGroup as PendingGroup
 from bot.storage.contacts import from_ts, to_ts
 from bot.storage.crypto import Vault
-from bot.storage.db import Database
-
-
-class DeliveryStatus(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    id: int
-    contact_id: int
-    kind: str
-    idem_key: str
-    due_at: datetime
-    status: DeliveryStatus
-    attempts: int
-    payload: dict[str, Any]
-    cohort_id: int | None
-    ref: str | None
-    reason: str | None
-    provider_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewDelivery:
-    contact_id: int
-    kind: str
-    idem_key: str
-    due_at: datetime
-    payload: dict[str, Any]
-    cohort_id: int | None = None
-    ref: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PendingGroup:
-    """One line of `schedule list`: no personal data, only a contact id when the group is one person."""
-
-    first_id: int
-    kind: str
-    due_at: datetime
-    cohort_id: int | None
-    recipients: int
-    contact_id: int | None
-    reason: str | None
+from bot.storage.db import Connection, Database, Row
 
 
 class Deliveries:
@@ -68,7 +20,7 @@ class Deliveries:
         self.db = db
         self.vault = vault
 
-    def row(self, row: aiosqlite.Row) -> Delivery:
+    def row(self, row: Row) -> Delivery:
         return Delivery(
             id=row["id"], contact_id=row["contact_id"], kind=row["kind"], idem_key=row["idem_key"],
             due_at=from_ts(row["due_at"]), status=DeliveryStatus(row["status"]), attempts=row["attempts"],
@@ -79,16 +31,13 @@ class Deliveries:
     async def enqueue(self, contact_id: int, kind: str, idem_key: str, due_at: datetime, payload: dict[str, Any],
                       now: datetime, *, cohort_id: int | None = None, ref: str | None = None) -> int | None:
         """Add a pending delivery; return its id, or None when the idempotency key exists already."""
-        async with self.db.tx() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO deliveries (contact_id, kind, idem_key, due_at, payload, cohort_id, ref, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING",
-                (contact_id, kind, idem_key, to_ts(due_at), self.vault.encrypt(json.dumps(payload)), cohort_id,
-                 ref, to_ts(now)),
-            )
-            new_id = cursor.lastrowid if cursor.rowcount == 1 else None
-            await cursor.close()
-        return new_id
+        row = await self.db.fetchone(
+            "INSERT INTO deliveries (contact_id, kind, idem_key, due_at, payload, cohort_id, ref, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING RETURNING id",
+            (contact_id, kind, idem_key, to_ts(due_at), self.vault.encrypt(json.dumps(payload)), cohort_id,
+             ref, to_ts(now)),
+        )
+        return int(row[0]) if row else None
 
     async def cancel_pending(self, contact_id: int, reason: str, now: datetime,
                              kinds: tuple[str, ...] | None = None) -> int:
@@ -114,33 +63,39 @@ class Deliveries:
         async with self.db.tx() as conn:
             return await self.insert_many(conn, rows, now)
 
-    async def insert_many(self, conn: aiosqlite.Connection, rows: list[NewDelivery], now: datetime) -> int:
+    async def insert_many(self, conn: Connection, rows: list[NewDelivery], now: datetime) -> int:
         """enqueue_many inside a transaction the caller holds, so rows appear together with what they belong to."""
         params = [(r.contact_id, r.kind, r.idem_key, to_ts(r.due_at), self.vault.encrypt(json.dumps(r.payload)),
                    r.cohort_id, r.ref, to_ts(now)) for r in rows]
-        before = conn.total_changes
-        await conn.executemany(
+        return await conn.executemany(
             "INSERT INTO deliveries (contact_id, kind, idem_key, due_at, payload, cohort_id, ref, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING", params,
         )
-        return conn.total_changes - before
 
     async def claim_due(self, now: datetime, limit: int, contact_id: int | None = None) -> list[Delivery]:
         """Move up to `limit` due pending rows (everyone's, or one person's) to `sending` and return them, oldest
         due first."""
+        # Several processes may claim at once (PostgreSQL): each skips the rows another has locked. The CTE is
+        # materialised so the LIMIT is applied once (an IN (subquery … LIMIT) may be re-run and claim more).
+        one = "" if contact_id is None else " AND contact_id = ?"
         async with self.db.tx() as conn, conn.execute(
-            "UPDATE deliveries SET status = 'sending', updated_at = ? WHERE id IN ("
-            " SELECT id FROM deliveries WHERE status = 'pending' AND due_at <= ? AND (? IS NULL OR contact_id = ?)"
-            " ORDER BY due_at, id LIMIT ?) RETURNING *",
-            (to_ts(now), to_ts(now), contact_id, contact_id, limit),
+            "WITH due AS MATERIALIZED (SELECT id FROM deliveries"  # noqa: S608
+            f" WHERE status = 'pending' AND due_at <= ?{one} ORDER BY due_at, id LIMIT ?{self.db.skip_locked})"
+            " UPDATE deliveries SET status = 'sending', updated_at = ?"
+            " WHERE id IN (SELECT id FROM due) AND status = 'pending' RETURNING *",
+            (to_ts(now), *(() if contact_id is None else (contact_id,)), limit, to_ts(now)),
         ) as cursor:
             rows = await cursor.fetchall()
         return sorted((self.row(row) for row in rows), key=lambda d: (d.due_at, d.id))
 
-    async def recover(self, now: datetime) -> int:
-        """Put rows left in `sending` by a crash back to pending; they go again (at-least-once)."""
+    async def recover(self, now: datetime, claimed_before: datetime | None = None) -> int:
+        """Put rows left in `sending` by a crash back to pending (only those claimed before `claimed_before`, when
+        given); they go again (at-least-once)."""
+        if claimed_before is None:
+            return await self._update("UPDATE deliveries SET status = 'pending', reason = 'recovered',"
+                                      " updated_at = ? WHERE status = 'sending'", (to_ts(now),))
         return await self._update("UPDATE deliveries SET status = 'pending', reason = 'recovered', updated_at = ?"
-                                  " WHERE status = 'sending'", (to_ts(now),))
+                                  " WHERE status = 'sending' AND updated_at < ?", (to_ts(now), to_ts(claimed_before)))
 
     async def mark_sent(self, delivery_id: int, provider_id: str | None, now: datetime) -> None:
         await self._update("UPDATE deliveries SET status = 'sent', attempts = attempts + 1, reason = NULL,"
@@ -200,33 +155,27 @@ class Deliveries:
     async def revive(self, cohort_id: int, contact_ids: list[int], reasons: tuple[str, ...], now: datetime) -> int:
         """Make a cohort's future rows pending again for these people, when cancelled for one of `reasons`."""
         marks = ", ".join("?" for _ in reasons)
-        async with self.db.tx() as conn:
-            before = conn.total_changes
-            await conn.executemany(
-                "UPDATE deliveries SET status = 'pending', reason = NULL, updated_at = ? WHERE contact_id = ?"  # noqa: S608
-                f" AND status = 'cancelled' AND cohort_id = ? AND due_at > ? AND reason IN ({marks})",
-                [(to_ts(now), contact_id, cohort_id, to_ts(now), *reasons) for contact_id in contact_ids],
-            )
-            changed = conn.total_changes - before
-        return changed
+        return await self.db.executemany(
+            "UPDATE deliveries SET status = 'pending', reason = NULL, updated_at = ? WHERE contact_id = ?"  # noqa: S608
+            f" AND status = 'cancelled' AND cohort_id = ? AND due_at > ? AND reason IN ({marks})",
+            [(to_ts(now), contact_id, cohort_id, to_ts(now), *reasons) for contact_id in contact_ids],
+        )
 
     async def retime(self, moves: list[tuple[str, datetime]], now: datetime, passed_reason: str) -> int:
         """Give pending rows (by idempotency key) a new due time; cancel those whose new time has passed."""
         later = [(to_ts(due), to_ts(now), key, to_ts(due)) for key, due in moves if due > now]
         passed = [(passed_reason, to_ts(now), key, to_ts(due)) for key, due in moves if due <= now]
         async with self.db.tx() as conn:
-            before = conn.total_changes
-            await conn.executemany("UPDATE deliveries SET due_at = ?, updated_at = ? WHERE idem_key = ?"
-                                   " AND status = 'pending' AND due_at != ?", later)
-            await conn.executemany("UPDATE deliveries SET status = 'cancelled', reason = ?, updated_at = ?"
-                                   " WHERE idem_key = ? AND status = 'pending' AND due_at != ?", passed)
-            changed = conn.total_changes - before
+            changed = await conn.executemany("UPDATE deliveries SET due_at = ?, updated_at = ? WHERE idem_key = ?"
+                                             " AND status = 'pending' AND due_at != ?", later)
+            changed += await conn.executemany("UPDATE deliveries SET status = 'cancelled', reason = ?, updated_at = ?"
+                                              " WHERE idem_key = ? AND status = 'pending' AND due_at != ?", passed)
         return changed
 
     async def pending_groups(self, limit: int) -> list[PendingGroup]:
         """Pending rows grouped by kind, reference, cohort and due time (a broadcast is one line)."""
         async with self.db.tx() as conn, conn.execute(
-            "SELECT MIN(id), kind, due_at, cohort_id, COUNT(*), MIN(contact_id), reason FROM deliveries"
+            "SELECT MIN(id), kind, due_at, cohort_id, COUNT(*), MIN(contact_id), MIN(reason) FROM deliveries"
             " WHERE status = 'pending' GROUP BY kind, ref, cohort_id, due_at ORDER BY due_at, MIN(id) LIMIT ?",
             (limit,),
         ) as cursor:

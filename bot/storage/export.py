@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.timing import zone_of
-from bot.storage.contacts import _contact_references
 from bot.storage.crypto import DecryptError, Vault
 from bot.storage.db import Database
 
@@ -48,10 +46,13 @@ def _readable(column: str, value: Any, vault: Vault, zone: ZoneInfo) -> Any:
 async def export_contact(db: Database, vault: Vault, contact_id: int,
                          zone: str = "UTC") -> dict[str, list[dict[str, Any]]]:
     """Return {table: [row, …]} for the contact row and every row that refers to it, decrypted and readable."""
-    tz = zone_of(zone)
+    try:
+        tz = ZoneInfo(zone)
+    except (KeyError, ValueError):  # a zone name no longer known
+        tz = ZoneInfo("UTC")
     result: dict[str, list[dict[str, Any]]] = {}
+    sources = [("contacts", "id"), *await db.references("contacts")]
     async with db.tx() as conn:
-        sources = [("contacts", "id"), *await _contact_references(conn)]
         for table, column in sources:
             async with conn.execute(f"SELECT * FROM {table} WHERE {column} = ?", (contact_id,)) as cursor:  # noqa: S608
                 rows = await cursor.fetchall()

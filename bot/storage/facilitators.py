@@ -4,37 +4,19 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from enum import StrEnum
 
-import aiosqlite
-
+from bot.core.domain import Action as Action
+from bot.core.domain import normalise_invite as normalise_invite
 from bot.storage.cohorts import CODE_ALPHABET
 from bot.storage.contacts import to_ts
 from bot.storage.crypto import Vault
-from bot.storage.db import Database
+from bot.storage.db import Connection, Database
 
 INVITE_VALID_FOR = timedelta(days=7)
 INVITE_GROUPS = 3
 INVITE_GROUP_LENGTH = 4
 
 
-class Action(StrEnum):
-    BECAME_FACILITATOR = "became_facilitator"
-    COHORT_CREATED = "cohort_created"
-    DATE_CHANGED = "date_changed"
-    COHORT_CLOSED = "cohort_closed"
-    VOLUNTEER_APPROVED = "volunteer_approved"
-    VOLUNTEER_DECLINED = "volunteer_declined"
-    VOLUNTEER_PAUSED = "volunteer_paused"
-    VOLUNTEER_REMOVED = "volunteer_removed"
-    BROADCAST_SENT = "broadcast_sent"
-    BROADCAST_SCHEDULED = "broadcast_scheduled"
-    BROADCAST_CANCELLED = "broadcast_cancelled"
-    STATS_VIEWED = "stats_viewed"
-
-
-def normalise_invite(text: str) -> str:
-    return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
 class Facilitators:
@@ -78,7 +60,7 @@ class Facilitators:
             await self._audit(conn, contact_id, action, now, cohort_id)
 
     @staticmethod
-    async def _audit(conn: aiosqlite.Connection, contact_id: int, action: Action, now: datetime,
+    async def _audit(conn: Connection, contact_id: int, action: Action, now: datetime,
                      cohort_id: int | None) -> None:
         await conn.execute("INSERT INTO facilitator_audit (contact_id, action, cohort_id, at) VALUES (?, ?, ?, ?)",
                            (contact_id, str(action), cohort_id, to_ts(now)))

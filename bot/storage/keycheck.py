@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from pathlib import Path
 
 from bot.errors import ConfigError
 from bot.storage.crypto import DecryptError, Vault
@@ -38,11 +39,17 @@ async def key_opens(db: Database, vault: Vault) -> bool | None:
     return True
 
 
+def database_name(db: Database) -> str:
+    """What to call the database in a message: a SQLite file has a name; a PostgreSQL database is "the database"."""
+    path = getattr(db, "path", None)
+    return path.name if isinstance(path, Path) else "the database"
+
+
 async def verify_key(db: Database, vault: Vault) -> None:
     """Refuse a key that did not write this database; record the check value on first use."""
     opens = await key_opens(db, vault)
     if opens is False:
-        raise WrongKey(wrong_key_message(db.path.name))
+        raise WrongKey(wrong_key_message(database_name(db)))
     if await stored_check(db) is None:
         await db.execute("INSERT INTO key_check (id, value) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
                          (vault.check_value,))

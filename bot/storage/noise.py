@@ -14,10 +14,11 @@ from typing import Any
 
 import opendp.prelude as dp
 
+from bot.core.domain import LEVELS
+
 # Discrete Laplace is in OpenDP's "contrib" set (implemented and proven, not yet through their formal vetting).
 dp.enable_features("contrib")
 
-LEVELS = 5  # mood levels, 1 (very low) to 5 (really good)
 COUNT_SCALE = 4.0  # each count of people: epsilon = 1 / 4
 MOOD_SCALE = 4.0  # the mood histogram (L1 sensitivity 2): epsilon = 2 / 4
 COUNTS_PER_WEEK = 6  # active, checked in, exercised, asked, answered, unmatched

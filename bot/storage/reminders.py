@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from bot.core.timing import DEFAULT_QUIET, QuietHours
+from bot.core.domain import DEFAULT_MINUTE as DEFAULT_MINUTE
+from bot.core.domain import DueReminder as DueReminder
+from bot.core.domain import QuietHours
+from bot.core.domain import ReminderSettings as ReminderSettings
 from bot.storage.contacts import from_ts, to_ts
 from bot.storage.crypto import Vault
-from bot.storage.db import Database
-
-DEFAULT_MINUTE = 19 * 60
+from bot.storage.db import Database, Row
 
 
-@dataclass(frozen=True, slots=True)
-class ReminderSettings:
-    enabled: bool = False
-    minute: int = DEFAULT_MINUTE
-    quiet: QuietHours | None = DEFAULT_QUIET
-    next_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DueReminder:
-    contact_id: int
-    minute: int
-    timezone: str
-    next_at: datetime
-
-
-def _settings(row: aiosqlite.Row) -> ReminderSettings:
+def _settings(row: Row) -> ReminderSettings:
     quiet = None if row["quiet_start"] is None else QuietHours(row["quiet_start"], row["quiet_end"])
     next_at = None if row["next_at"] is None else from_ts(row["next_at"])
     return ReminderSettings(bool(row["enabled"]), row["at_minute"], quiet, next_at)

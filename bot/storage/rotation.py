@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot.storage.crypto import DecryptError, Vault
 from bot.storage.db import Database
-from bot.storage.keycheck import WrongKey, key_opens, wrong_key_message
+from bot.storage.keycheck import WrongKey, database_name, key_opens, wrong_key_message
 
 # Called with the name of each point a rotation passes; tests raise there to play a crash.
 Checkpoint = Callable[[str], None]
@@ -40,44 +40,37 @@ class RotationReport:
 
 async def rotate_key(db: Database, old: Vault, new: Vault, point: Checkpoint = _carry_on) -> RotationReport:
     report = RotationReport()
-    await db.conn.execute("PRAGMA synchronous = FULL")  # the commit is on disk before any key file moves
+    columns = [(table, column) for table in await db.tables() for column in await db.blob_columns(table)
+               if (table, column) != ("contacts", "lookup")]
+    if db.engine == "sqlite":
+        await db.execute("PRAGMA synchronous = FULL")  # the commit is on disk before any key file moves
     async with db.tx() as conn:
-        async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") \
-                as cursor:
-            tables = [row[0] for row in await cursor.fetchall()]
-        for table in tables:
-            async with conn.execute(f"PRAGMA table_info({table})") as cursor:
-                blobs = [row["name"] for row in await cursor.fetchall() if str(row["type"]).upper() == "BLOB"]
-            for column in blobs:
-                if (table, column) == ("contacts", "lookup"):
+        for table, column in columns:
+            rows = await conn.fetchall(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL")  # noqa: S608
+            for (value,) in ((row[0],) for row in rows):
+                try:
+                    plain = old.decrypt(bytes(value))
+                except DecryptError:
+                    report.left += 1
                     continue
-                async with conn.execute(
-                    f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL"  # noqa: S608
-                ) as cursor:
-                    rows = await cursor.fetchall()
-                for rowid, value in rows:
-                    try:
-                        plain = old.decrypt(value)
-                    except DecryptError:
-                        report.left += 1
-                        continue
-                    await conn.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?",  # noqa: S608
-                                       (new.encrypt(plain), rowid))
-                    report.fields += 1
+                # Each ciphertext has its own random nonce, so the old value names its row on every engine.
+                await conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?",  # noqa: S608
+                                   (new.encrypt(plain), value))
+                report.fields += 1
         point("re-encrypted")
-        async with conn.execute("SELECT id, channel, address, lookup FROM contacts") as cursor:
-            contacts = await cursor.fetchall()
-        for contact_id, channel, address, was in contacts:
-            lookup = new.lookup(f"{channel}:{new.decrypt(address)}")
+        contacts = await conn.fetchall("SELECT id, channel, address, lookup FROM contacts")
+        for contact_id, channel, address, was in ((row[0], row[1], row[2], row[3]) for row in contacts):
+            lookup = new.lookup(f"{channel}:{new.decrypt(bytes(address))}")
             await conn.execute("UPDATE contacts SET lookup = ? WHERE id = ?", (lookup, contact_id))
             # a /report block names the other person by this hash (one whose person has forgotten cannot follow)
             await conn.execute("UPDATE support_shields SET other = ? WHERE other = ?", (lookup, was))
             report.lookups += 1
         await conn.execute("INSERT INTO key_check (id, value) VALUES (1, ?)"
                            " ON CONFLICT (id) DO UPDATE SET value = excluded.value", (new.check_value,))
-    await db.conn.execute("PRAGMA synchronous = NORMAL")
+    if db.engine == "sqlite":
+        await db.execute("PRAGMA synchronous = NORMAL")
     point("committed")
-    await db.checkpoint()
+    await db.checkpoint(tuple(dict.fromkeys(table for table, _ in columns)))
     point("checkpointed")
     return report
 
@@ -120,11 +113,11 @@ async def rotate_key_file(db: Database, key_file: Path, old_secret: str,
             _sync_folder(key_file.parent)
             return RotationReport(resumed=True)
         if await key_opens(db, old) is False:
-            raise WrongKey(wrong_key_message(db.path.name))
+            raise WrongKey(wrong_key_message(database_name(db)))
         # The last run stopped before its commit: go on with the key it already wrote down.
     else:
         if await key_opens(db, old) is False:
-            raise WrongKey(wrong_key_message(db.path.name))
+            raise WrongKey(wrong_key_message(database_name(db)))
         new_secret = secrets.token_urlsafe(48)
         write_key_durably(pending, new_secret)
     point("new key written")

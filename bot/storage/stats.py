@@ -15,94 +15,25 @@ computed from the noisy figures only, so they cost no privacy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.core.timing import at_local, local_now
+from bot.core.domain import COUNT_STEP as COUNT_STEP
+from bot.core.domain import K_MIN as K_MIN
+from bot.core.domain import LEVELS, at_local, local_now
+from bot.core.domain import MOOD_STEP as MOOD_STEP
+from bot.core.domain import RECENT_WEEKS as RECENT_WEEKS
+from bot.core.domain import SHARE_STEP as SHARE_STEP
+from bot.core.domain import WEEKS as WEEKS
+from bot.core.domain import CohortStats as CohortStats
+from bot.core.domain import SupportCounts as SupportCounts
+from bot.core.domain import WeekFigures as WeekFigures
+from bot.core.domain import shown_count as shown_count
+from bot.core.domain import shown_mood as shown_mood
+from bot.core.domain import shown_shares as shown_shares
 from bot.storage.contacts import to_ts
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
-from bot.storage.noise import LEVELS, noisy_count, noisy_histogram
-
-K_MIN = 5
-WEEKS = 8  # closed weeks shown, week by week
-RECENT_WEEKS = 4  # mood shares and peer-support counts add up the last four closed weeks
-COUNT_STEP = 5  # counts are shown to the nearest 5
-MOOD_STEP = 0.5  # average moods to the nearest half point
-SHARE_STEP = 10  # mood shares to the nearest 10 %
-
-
-@dataclass(frozen=True, slots=True)
-class WeekFigures:
-    """One closed week of a cohort as published: noisy counts of people, fixed for good."""
-
-    start: date  # the Monday, in the cohort's time zone
-    active: int  # wrote to the bot, checked in or finished an exercise
-    checked_in: int
-    exercised: int
-    moods: tuple[int, ...]  # people whose average check-in of the week was at level 1…5 (may be below zero)
-    asked: int  # asked for a peer
-    answered: int  # a peer said yes to their request
-    unmatched: int  # no peer was free
-
-    @property
-    def last_day(self) -> date:
-        return self.start + timedelta(days=6)
-
-    @property
-    def mood(self) -> float | None:
-        """The week's average mood as shown (1 to 5, to the nearest half), or None when too few checked in."""
-        return shown_mood(self.moods)
-
-
-@dataclass(frozen=True, slots=True)
-class CohortStats:
-    members: int
-    weeks: tuple[WeekFigures, ...]  # closed weeks, oldest first, at most WEEKS
-
-    @property
-    def recent(self) -> tuple[WeekFigures, ...]:
-        return self.weeks[-RECENT_WEEKS:]
-
-    @property
-    def recent_moods(self) -> tuple[int, ...]:
-        """The mood histogram of the last RECENT_WEEKS closed weeks (a sum of published ones: no new noise)."""
-        return tuple(sum(week.moods[level] for week in self.recent) for level in range(LEVELS))
-
-
-@dataclass(frozen=True, slots=True)
-class SupportCounts:
-    """People in a facilitator's cohorts over the last RECENT_WEEKS closed weeks (each person once a week)."""
-
-    asked: int
-    answered: int
-    unmatched: int
-
-
-def shown_count(value: int) -> int | None:
-    """A published count as shown: hidden below K_MIN, otherwise to the nearest COUNT_STEP."""
-    if value < K_MIN:
-        return None
-    return max(K_MIN, COUNT_STEP * round(value / COUNT_STEP))
-
-
-def shown_mood(moods: tuple[int, ...]) -> float | None:
-    """The average level of a published histogram to the nearest MOOD_STEP; None below K_MIN people."""
-    counts = [max(0, count) for count in moods]
-    total = sum(counts)
-    if total < K_MIN:
-        return None
-    average = sum((level + 1) * count for level, count in enumerate(counts)) / total
-    return MOOD_STEP * round(average / MOOD_STEP)
-
-
-def shown_shares(moods: tuple[int, ...]) -> tuple[int, ...] | None:
-    """Each level's share in percent, to the nearest SHARE_STEP; None below K_MIN people."""
-    counts = [max(0, count) for count in moods]
-    total = sum(counts)
-    if total < K_MIN:
-        return None
-    return tuple(SHARE_STEP * round(100 * count / total / SHARE_STEP) for count in counts)
+from bot.storage.noise import noisy_count, noisy_histogram
 
 
 def week_start(day: date) -> date:

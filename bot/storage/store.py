@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
+from typing import Any
 
-from bot.core.messages import Address
+from bot.core.domain import Address
 from bot.storage.broadcasts import Broadcasts
 from bot.storage.checkins import CheckIns
 from bot.storage.checkon import CheckOn
@@ -15,6 +17,8 @@ from bot.storage.conversations import Conversation, Conversations
 from bot.storage.crypto import Vault
 from bot.storage.db import Database
 from bot.storage.deliveries import Deliveries
+from bot.storage.engines import database_for
+from bot.storage.export import export_contact
 from bot.storage.facilitators import Facilitators
 from bot.storage.keycheck import verify_key
 from bot.storage.moves import JourneyMoves
@@ -48,8 +52,9 @@ class Store:
         self.whatsapp = WhatsAppMemory(db, vault)
 
     @classmethod
-    async def open(cls, path: Path, secret: str, *, migrate: bool = True) -> Store:
-        db = Database(path)
+    async def open(cls, url: str | Path, secret: str, *, migrate: bool = True) -> Store:
+        """Connect to DATABASE_URL (or a SQLite file path), migrate, and build the repositories."""
+        db = database_for(url)
         await db.connect()
         vault = Vault(secret)
         try:
@@ -73,6 +78,23 @@ class Store:
             return None
         conversation = self.conversations.from_columns(row["conversation_state"], row["conversation_data"])
         return self.contacts.from_row(row, address), conversation
+
+    @property
+    def shared(self) -> bool:
+        """Several bot processes may share this database (PostgreSQL)."""
+        return self.db.shared
+
+    def person_lock(self, address: Address) -> AbstractAsyncContextManager[None]:
+        """One person's updates one at a time, across processes; the lock id is a keyed hash (names no one)."""
+        key = int.from_bytes(self.contacts.lookup_key(address)[:8], "big", signed=True)
+        return self.db.person_lock(key)
+
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[bool]:
+        return self.db.exclusive(name)
+
+    async def export_contact(self, contact_id: int, zone: str = "UTC") -> dict[str, list[dict[str, Any]]]:
+        """Everything stored about one person, decrypted and readable, times on their own clock (for /mydata)."""
+        return await export_contact(self.db, self.vault, contact_id, zone)
 
     async def close(self) -> None:
         await self.db.close()

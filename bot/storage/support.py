@@ -7,103 +7,27 @@ the requester. Answering an ask is a conditional update: a late button and the t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 
-import aiosqlite
-
-from bot.core.messages import Address
+from bot.core.domain import MAX_REASON_CHARS as MAX_REASON_CHARS
+from bot.core.domain import MAX_REPORT_CHARS as MAX_REPORT_CHARS
+from bot.core.domain import OPEN as OPEN
+from bot.core.domain import Address, Reach
+from bot.core.domain import Ask as Ask
+from bot.core.domain import AskStatus as AskStatus
+from bot.core.domain import Counts as Counts
+from bot.core.domain import Link as Link
+from bot.core.domain import NewRequest as NewRequest
+from bot.core.domain import Report as Report
+from bot.core.domain import RequestStatus as RequestStatus
+from bot.core.domain import Role as Role
+from bot.core.domain import SupportRequest as SupportRequest
 from bot.storage.contacts import from_ts, to_ts
 from bot.storage.crypto import Vault
-from bot.storage.db import Database
-from bot.storage.volunteers import MAX_ALIAS_CHARS, Reach
+from bot.storage.db import Database, Row
+from bot.storage.volunteers import MAX_ALIAS_CHARS
 
-MAX_REASON_CHARS = 200
-MAX_REPORT_CHARS = 500
 QUOTA_WINDOW = timedelta(days=1)  # the daily cap counts requests over the last day
-
-
-class RequestStatus(StrEnum):
-    ASKING = "asking"  # a volunteer is being asked, or the next one is about to be
-    CONNECTED = "connected"  # both said yes and received each other's contact
-    RELAY = "relay"  # both said yes; messages go through the bot
-    ENDED = "ended"
-    UNMATCHED = "unmatched"  # nobody was available
-
-
-OPEN = (RequestStatus.ASKING, RequestStatus.RELAY)
-
-
-class AskStatus(StrEnum):
-    ASKED = "asked"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-
-
-class Role(StrEnum):
-    REQUESTER = "requester"
-    VOLUNTEER = "volunteer"
-
-
-@dataclass(frozen=True, slots=True)
-class NewRequest:
-    language: str
-    alias: str
-    reason: str | None
-    reach: Reach
-    detail: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class SupportRequest:
-    id: int
-    requester_id: int
-    status: RequestStatus
-    language: str
-    alias: str
-    reason: str | None
-    reach: Reach
-    detail: str | None
-    cohort_id: int | None
-    updated_at: datetime
-    checkon: bool = False  # made by "check on me" for someone who went quiet, not asked for by them
-
-
-@dataclass(frozen=True, slots=True)
-class Ask:
-    id: int
-    request_id: int
-    volunteer_id: int
-    status: AskStatus
-    asked_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """A person's side of a conversation: the request, their role, and the other person once there is one."""
-
-    request: SupportRequest
-    role: Role
-    other_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    at: datetime
-    reason: str
-    cohort_name: str
-    aliases: tuple[str, ...] | None  # only when the reporter agreed to share them
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    made: int
-    answered: int
-    unmatched: int
-
 
 _REQUEST = "SELECT * FROM support_requests"
 
@@ -113,14 +37,14 @@ class SupportRequests:
         self.db = db
         self.vault = vault
 
-    def _request(self, row: aiosqlite.Row) -> SupportRequest:
+    def _request(self, row: Row) -> SupportRequest:
         return SupportRequest(row["id"], row["requester_id"], RequestStatus(row["status"]), row["language"],
                               self.vault.decrypt(row["alias"]), self.vault.decrypt_optional(row["reason"]),
                               Reach(row["reach"]), self.vault.decrypt_optional(row["detail"]), row["cohort_id"],
                               from_ts(row["updated_at"]), bool(row["checkon"]))
 
     @staticmethod
-    def _ask(row: aiosqlite.Row) -> Ask:
+    def _ask(row: Row) -> Ask:
         return Ask(row["id"], row["request_id"], row["volunteer_id"], AskStatus(row["status"]),
                    from_ts(row["asked_at"]))
 
@@ -321,7 +245,7 @@ class SupportRequests:
             return
         await self.db.execute(
             f"INSERT INTO support_tally (cohort_id, day, {column}) VALUES (?, ?, 1)"  # noqa: S608
-            f" ON CONFLICT (cohort_id, day) DO UPDATE SET {column} = {column} + 1",
+            f" ON CONFLICT (cohort_id, day) DO UPDATE SET {column} = support_tally.{column} + 1",
             (cohort_id, now.date().isoformat()))
 
     async def counts(self, facilitator_id: int, since: datetime) -> Counts:

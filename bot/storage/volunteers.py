@@ -6,83 +6,21 @@ themself and for the requester a volunteer said yes to (see scheduling/support.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
-import aiosqlite
-
+from bot.core.domain import MAX_ALIAS_CHARS as MAX_ALIAS_CHARS
+from bot.core.domain import MAX_INTRO_CHARS as MAX_INTRO_CHARS
+from bot.core.domain import ApprovedVolunteer as ApprovedVolunteer
+from bot.core.domain import Availability as Availability
+from bot.core.domain import Candidate as Candidate
+from bot.core.domain import Offer as Offer
+from bot.core.domain import PendingVolunteer as PendingVolunteer
+from bot.core.domain import Reach as Reach
+from bot.core.domain import Volunteer as Volunteer
+from bot.core.domain import VolunteerStatus as VolunteerStatus
 from bot.storage.contacts import from_ts, to_ts
 from bot.storage.crypto import Vault
-from bot.storage.db import Database
-
-MAX_ALIAS_CHARS = 30
-MAX_INTRO_CHARS = 300
-
-
-class VolunteerStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    DECLINED = "declined"
-
-
-class Reach(StrEnum):
-    """How a person can be reached once both sides said yes."""
-
-    TELEGRAM = "telegram"
-    WHATSAPP = "whatsapp"
-    BOT = "bot"  # only through the bot: the relay
-
-
-class Availability(StrEnum):
-    ANY = "any"
-    DAY = "day"
-    EVENING = "evening"
-    WEEKEND = "weekend"
-
-
-@dataclass(frozen=True, slots=True)
-class Offer:
-    """What a person fills in with /offer."""
-
-    languages: tuple[str, ...]
-    alias: str
-    intro: str
-    reach: Reach
-    detail: str | None
-    availability: Availability
-
-
-@dataclass(frozen=True, slots=True)
-class Volunteer:
-    contact_id: int
-    status: VolunteerStatus
-    paused: bool
-    offer: Offer
-    cohort_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A volunteer who could be asked now, before their own clock and quiet hours are checked."""
-
-    contact_id: int
-    availability: Availability
-    timezone: str
-    shares_cohort: bool
-    last_asked_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class PendingVolunteer:
-    """What a facilitator sees to decide: never the contact detail."""
-
-    contact_id: int
-    alias: str
-    intro: str
-    languages: tuple[str, ...]
-    availability: Availability
-    cohort_name: str
+from bot.storage.db import Database, Row
 
 
 class Volunteers:
@@ -90,7 +28,7 @@ class Volunteers:
         self.db = db
         self.vault = vault
 
-    def _row(self, row: aiosqlite.Row) -> Volunteer:
+    def _row(self, row: Row) -> Volunteer:
         offer = Offer(tuple(row["languages"].split(",")), self.vault.decrypt(row["alias"]),
                       self.vault.decrypt(row["intro"]), Reach(row["reach"]),
                       self.vault.decrypt_optional(row["detail"]), Availability(row["availability"]))
@@ -136,11 +74,14 @@ class Volunteers:
     async def pending_for(self, facilitator_id: int, limit: int) -> list[PendingVolunteer]:
         """Pending volunteers in the facilitator's open cohorts, oldest offer first."""
         rows = await self.db.fetchall(
-            "SELECT v.*, MIN(c.id), c.name AS cohort_name FROM volunteers v"  # SQLite: c.name of the MIN row
-            " JOIN cohort_members m ON m.contact_id = v.contact_id JOIN cohorts c ON c.id = m.cohort_id"
-            " WHERE c.owner_id = ? AND c.status = 'open' AND v.status = 'pending' AND v.contact_id != c.owner_id"
-            " GROUP BY v.contact_id ORDER BY v.created_at, v.contact_id LIMIT ?",
-            (facilitator_id, limit),
+            # The name of the first (lowest id) of the facilitator's open cohorts the volunteer is in.
+            "SELECT v.*, (SELECT c.name FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id"
+            " WHERE m.contact_id = v.contact_id AND c.owner_id = ? AND c.status = 'open' ORDER BY c.id LIMIT 1)"
+            " AS cohort_name FROM volunteers v WHERE v.status = 'pending' AND v.contact_id != ?"
+            " AND EXISTS (SELECT 1 FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id"
+            " WHERE m.contact_id = v.contact_id AND c.owner_id = ? AND c.status = 'open')"
+            " ORDER BY v.created_at, v.contact_id LIMIT ?",
+            (facilitator_id, facilitator_id, facilitator_id, limit),
         )
         found = []
         for row in rows:
@@ -258,11 +199,3 @@ class Volunteers:
         return int(row[0])
 
 
-@dataclass(frozen=True, slots=True)
-class ApprovedVolunteer:
-    """What a facilitator sees of a supporter they approved: the chosen name, paused or not, the group."""
-
-    contact_id: int
-    alias: str
-    paused: bool
-    cohort_name: str

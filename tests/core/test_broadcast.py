@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from tests.broadcasting import copies, crowd, report, scheduled, write
 from tests.helpers import rows, stored_bytes
 from tests.outbox import FakeSender, dispatcher, facilitator, member, new_cohort
+
+pytestmark = pytest.mark.both_engines
 
 HEADER = "A message from your group 📬"
 
@@ -16,6 +20,7 @@ def broadcast_rows(services: Services) -> list[tuple[object, ...]]:
                                                  " WHERE kind = 'broadcast' ORDER BY contact_id")
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file's bytes
 async def test_a_broadcast_reaches_each_member_once_and_reports_counts(services: Services) -> None:
     fay = await facilitator(services)
     spring, autumn = await new_cohort(fay), await new_cohort(fay, name="Autumn group")

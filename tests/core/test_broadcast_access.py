@@ -9,6 +9,8 @@ from tests.broadcasting import crowd, write
 from tests.helpers import Chat, rows
 from tests.outbox import facilitator, member, new_cohort
 
+pytestmark = pytest.mark.both_engines
+
 STALE = "earlier moment"
 
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from bot.app import Services, build_scheduling
 from bot.core.clock import FakeClock
-from bot.scheduling.checkon import CheckOnMessages, checkon_tick
+from bot.core.proactive.checkon import CheckOnMessages, checkon_tick
+from bot.core.proactive.render import Renderers
 from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.render import Renderers
 from tests.core.test_checkon import pair
 from tests.helpers import Chat, rows
 from tests.outbox import FakeSender

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from tests.helpers import Chat, rows, stored_bytes
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_checkin_offers_exactly_five_moods(chat: Chat) -> None:
@@ -19,6 +23,7 @@ async def test_mood_is_stored_without_note_when_notes_are_off(services: Services
     assert rows(services.settings.database_path, "SELECT mood, note FROM checkins") == [(4, None)]
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file's bytes
 async def test_note_is_offered_and_kept_encrypted(services: Services, chat: Chat) -> None:
     await chat.consent(keep_notes=True)
     await chat.send("/checkin")

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from bot.app import Services
 from bot.core.checkon import countdown_end
 from bot.core.clock import FakeClock
+from bot.core.proactive.checkon import CheckOnMessages, checkon_tick
+from bot.core.proactive.render import Renderers
 from bot.core.timing import DEFAULT_QUIET
-from bot.scheduling.checkon import CheckOnMessages, checkon_tick
 from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.render import Renderers
 from tests.helpers import Chat
 from tests.outbox import FakeSender
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 from bot.app import Services
 from bot.core.clock import FakeClock
-from bot.scheduling.checkon import CheckOnMessages, checkon_tick
+from bot.core.peers import SupportMessages
+from bot.core.proactive.checkon import CheckOnMessages, checkon_tick
+from bot.core.proactive.render import Renderers
 from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.render import Renderers
-from bot.scheduling.support import SupportMessages
 from tests.outbox import FakeSender
 from tests.peers import Group, Person, group, volunteer
 

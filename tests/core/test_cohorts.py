@@ -10,6 +10,8 @@ from bot.core.clock import FakeClock
 from tests.helpers import Chat, rows, stored_bytes
 from tests.outbox import facilitator, manage, member, new_cohort, plan_settings
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:

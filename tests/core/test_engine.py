@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from tests.helpers import Chat, person_rows
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_crisis_words_show_the_help_card_at_once_whatever_is_running(chat: Chat) -> None:

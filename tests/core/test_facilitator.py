@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from tests.helpers import Chat, rows, stored_bytes
 
+pytestmark = pytest.mark.both_engines
 
+
+@pytest.mark.sqlite_only  # reads the SQLite file's bytes
 async def test_an_invite_code_works_once(services: Services) -> None:
     code, _ = await services.store.facilitators.invite(services.clock.now())
     fay, bob = Chat(services.engine, "fay"), Chat(services.engine, "bob")

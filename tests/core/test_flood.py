@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from tests.helpers import Chat
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_a_flood_gets_one_notice_then_silence_then_service_again(services: Services, clock: FakeClock) -> None:

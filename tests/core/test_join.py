@@ -7,9 +7,11 @@ import pytest
 from bot.app import Services
 from bot.config import Settings
 from bot.core.clock import FakeClock
-from bot.scheduling.followups import followup_tick
+from bot.core.proactive.followups import followup_tick
 from tests.helpers import Chat, rows
 from tests.outbox import facilitator, member, new_cohort, plan_settings, remind
+
+pytestmark = pytest.mark.both_engines
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ import pytest
 from bot.app import Services
 from tests.helpers import Chat
 
+pytestmark = pytest.mark.both_engines
+
 
 async def test_logs_hold_no_message_text_or_identifier(services: Services, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from tests.helpers import Chat
+
+pytestmark = pytest.mark.both_engines
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

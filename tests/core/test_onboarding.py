@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.storage.contacts import ContactStatus
 from tests.helpers import Chat, person_rows
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_nothing_is_stored_before_consent(services: Services, chat: Chat) -> None:

@@ -4,8 +4,12 @@ import json
 import sqlite3
 from datetime import timedelta
 
+import pytest
+
 from bot.app import Services
 from tests.helpers import Chat, person_rows, rows, stored_bytes
+
+pytestmark = pytest.mark.both_engines
 
 
 async def _busy_person(chat: Chat) -> None:
@@ -98,6 +102,7 @@ async def test_no_plaintext_identifier_or_note_in_the_database_or_its_wal(servic
     assert b"tired" not in content
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file's bytes
 async def test_a_backup_holds_no_plaintext_identifier_or_note(services: Services) -> None:
     chat = Chat(services.engine, "tg-99887766", channel="telegram")
     await _busy_person(chat)

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services, build_services
 from bot.core.clock import FakeClock
 from tests.helpers import Chat, rows, stored_bytes
 from tests.peers import Person
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_reflection_runs_step_by_step_and_lands_on_the_journey(services: Services, chat: Chat) -> None:
@@ -46,6 +50,7 @@ async def test_the_journey_says_what_completes_a_stage(chat: Chat) -> None:
     assert "“Whose voice is that?”" in chat.text and "“Spot the word”" in chat.text
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file's bytes
 async def test_free_text_answers_are_kept_only_when_notes_are_on(services: Services, chat: Chat) -> None:
     await chat.consent(keep_notes=True)
     await chat.open_exercise("Self", "As you would a friend")

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from tests.helpers import Chat, rows
 from tests.outbox import remind
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_remind_sets_a_daily_time_in_the_persons_zone(services: Services) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.core.timing import at_local
@@ -16,6 +18,8 @@ from bot.storage.volunteers import Reach
 from tests.broadcasting import crowd
 from tests.helpers import ROOT, Chat, rows
 from tests.outbox import facilitator, new_cohort
+
+pytestmark = pytest.mark.both_engines
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

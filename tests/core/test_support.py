@@ -9,9 +9,11 @@ import pytest
 
 from bot.app import Services
 from bot.core.clock import FakeClock
-from bot.scheduling.support import support_tick
+from bot.core.peers import support_tick
 from tests.helpers import rows
 from tests.peers import Person, Post, ask_for_peer, group, nothing_refers_to, offer, scene, volunteer
+
+pytestmark = pytest.mark.both_engines
 
 HANDLE = "@kito_peer_77"
 PHONE = "+255766123987"

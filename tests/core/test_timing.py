@@ -2,8 +2,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from bot.core.timing import QuietHours, followup_due, next_daily
 from bot.core.zones import parse_clock, parse_zone, zone_choice
+
+pytestmark = pytest.mark.both_engines
 
 
 def test_followup_lands_at_the_local_hour_in_each_zone() -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 from bot.app import build_services
 from bot.core.clock import FakeClock
 from bot.core.outbound import Outgoing, RetryLater, Unreachable
+from bot.core.proactive.followups import followup_tick
+from bot.core.proactive.render import Renderers
 from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.followups import followup_tick
-from bot.scheduling.render import Renderers
 from tests.helpers import rows
 from tests.outbox import facilitator, member, new_cohort, plan_settings, utc
 

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from bot.app import Services
-from bot.storage.db import BUSY_TIMEOUT_MS
+from bot.storage.sqlite.database import BUSY_TIMEOUT_MS, SqliteDatabase
 from tests.helpers import Chat, stored_bytes
 
 
@@ -48,6 +48,7 @@ async def test_forget_retries_the_checkpoint_until_a_reader_lets_go(services: Se
 async def test_forget_tells_the_operator_when_a_reader_never_lets_go(
         services: Services, caplog: pytest.LogCaptureFixture) -> None:
     chat, _, _, reader = await _person_then_reader(services)
+    assert isinstance(services.store.db, SqliteDatabase)
     services.store.db.checkpoint_attempts = 2
     try:
         with caplog.at_level(logging.WARNING):

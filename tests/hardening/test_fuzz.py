@@ -22,10 +22,10 @@ from bot.core.engine import Engine
 from bot.core.features import all_features
 from bot.core.i18n import Library
 from bot.core.messages import Address, Incoming, Reply
-from bot.scheduling.broadcasts import broadcast_tick
+from bot.core.peers import SupportMessages, support_tick
+from bot.core.proactive.broadcasts import broadcast_tick
+from bot.core.proactive.render import Renderers
 from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.render import Renderers
-from bot.scheduling.support import SupportMessages, support_tick
 from bot.storage.store import Store
 from tests.helpers import CONTENT, TEST_KEY
 from tests.outbox import FakeSender

@@ -17,9 +17,9 @@ from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from bot.errors import ConfigError
 from bot.storage.crypto import Vault
-from bot.storage.db import Database
 from bot.storage.lock import DatabaseBusy, DatabaseLock
 from bot.storage.rotation import rotate_key, rotate_key_file
+from bot.storage.sqlite.database import SqliteDatabase as Database
 from tests.helpers import CONTENT, ROOT, TEST_KEY, Chat, rows
 
 OTHER_KEY = "another-key-Rz8Kq2Wm5Xv9Tn3Lp7Hs1Jd4Gb6Fc0Ya"

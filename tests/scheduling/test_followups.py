@@ -8,9 +8,11 @@ import pytest
 from bot.app import Services
 from bot.config import Settings
 from bot.core.clock import FakeClock
-from bot.scheduling.followups import followup_tick
+from bot.core.proactive.followups import followup_tick
 from tests.helpers import rows
 from tests.outbox import FakeSender, dispatcher, facilitator, member, new_cohort, plan_settings, remind, utc
+
+pytestmark = pytest.mark.both_engines
 
 
 @pytest.fixture

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.core.clock import FakeClock
 from bot.scheduling.pace import CHANNEL_RATES, Pace, channel_paces
 from tests.broadcasting import fake_pace, fake_sleep
+
+pytestmark = pytest.mark.both_engines
 
 
 async def released(clock: FakeClock, waiters: int, per_second: float) -> list[float]:

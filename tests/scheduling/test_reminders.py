@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.core.outbound import RetryLater
-from bot.scheduling.reminders import reminder_tick
+from bot.core.proactive.reminders import reminder_tick
 from tests.helpers import Chat, rows
 from tests.outbox import FakeSender, dispatcher, remind, utc
+
+pytestmark = pytest.mark.both_engines
 
 
 async def lagos_reminder_at_eight(services: Services) -> Chat:

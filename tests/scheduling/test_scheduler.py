@@ -10,9 +10,12 @@ from bot.app import Services
 from bot.channels.console import ConsoleChat, ConsoleSender
 from bot.core.messages import Address, Choice, Reply
 from bot.core.outbound import Outgoing, RetryLater
+from bot.scheduling.dispatcher import LEASE
 from bot.scheduling.scheduler import JOB_IDS, Scheduling
 from tests.helpers import Chat, rows
 from tests.outbox import FakeSender
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_start_rebuilds_the_jobs_and_recovers_what_was_in_flight(services: Services) -> None:
@@ -24,6 +27,8 @@ async def test_start_rebuilds_the_jobs_and_recovers_what_was_in_flight(services:
     now = services.clock.now()
     await services.store.deliveries.enqueue(1, "notice", "n1", now, {"key": "remind.saved"}, now)
     await services.store.deliveries.claim_due(now, 10)  # a crash left it in `sending`
+    if services.store.shared:  # several processes: in-flight rows go again once the lease is over
+        services.clock.advance(seconds=LEASE.total_seconds() + 1)  # type: ignore[attr-defined]
     sender = FakeSender()
     scheduling = Scheduling(services.store, services.library, services.clock, {"console": sender})
     await scheduling.start()

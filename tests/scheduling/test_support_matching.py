@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.core.messages import Address
+from bot.core.peers import free_now, pick
 from bot.core.timing import DEFAULT_QUIET
-from bot.scheduling.support import free_now, pick
 from bot.storage.contacts import ContactStatus
 from bot.storage.store import Store
 from bot.storage.support import NewRequest
 from bot.storage.volunteers import Availability, Offer, Reach
+
+pytestmark = pytest.mark.both_engines
 
 THURSDAY_NOON = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.db import Database, StorageError, migration_scripts
+from bot.storage.db import StorageError, migration_scripts
+from bot.storage.sqlite import SqliteDatabase as Database
 
 
 async def test_migrations_apply_once_in_order(tmp_path: Path) -> None:
@@ -35,9 +36,9 @@ async def test_a_failing_migration_rolls_back_and_leaves_the_database_usable(tmp
 async def test_pragmas_protect_deleted_data(tmp_path: Path) -> None:
     db = Database(tmp_path / "m.db")
     await db.connect()
-    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
-    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
-    assert (await db.fetchone("PRAGMA secure_delete"))[0] == 1  # type: ignore[index]
+    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+    assert (await db.fetchone("PRAGMA secure_delete"))[0] == 1
     await db.close()
 
 
@@ -62,11 +63,11 @@ async def test_0008_rebuilds_tables_so_ids_never_come_back_and_keeps_every_row_a
     db = Database(path)
     await db.connect()
     assert await db.migrate() == [n for n, _ in migration_scripts() if n >= 8]
-    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
+    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
     assert [tuple(r) for r in await db.fetchall("SELECT id FROM contacts ORDER BY id")] == [(1,), (2,)]
     assert [tuple(r) for r in await db.fetchall("SELECT id, request_id FROM support_asks")] == [(9, 7)]
     assert len(await db.fetchall("SELECT * FROM support_shields")) == 2  # an old block is kept by both sides
-    assert (await db.fetchone("SELECT idem_key FROM deliveries"))[0] == "support:ask:12:before-0008"  # type: ignore[index]
+    assert (await db.fetchone("SELECT idem_key FROM deliveries"))[0] == "support:ask:12:before-0008"
     new_id = await db.insert("INSERT INTO contacts (lookup, channel, address, language, timezone, consented_at,"
                              " last_seen_at) VALUES (x'09', 'console', x'00', 'en', 'UTC', 0, 0)")
     assert new_id > 1_000_000

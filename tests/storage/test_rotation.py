@@ -47,7 +47,7 @@ async def test_rotate_key_re_encrypts_everything_and_people_are_still_found(tmp_
         assert contact is not None
         checkins = await services.store.checkins.latest(contact.id, 1)
         assert checkins[0].note == "hopeful"
-        raw = await (await services.store.db.conn.execute("SELECT address FROM contacts")).fetchone()
+        raw = await services.store.db.fetchone("SELECT address FROM contacts")
         assert raw is not None
         with pytest.raises(DecryptError):
             Vault(TEST_KEY).decrypt(raw[0])

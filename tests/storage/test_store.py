@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.core.messages import Address
 from bot.storage.conversations import Conversation
+
+pytestmark = pytest.mark.both_engines
 
 ANA = Address("telegram", "4242")
 

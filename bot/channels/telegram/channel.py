@@ -30,7 +30,6 @@ from bot.core.messages import Address, Incoming, Reply
 from bot.core.outbound import Sender
 from bot.errors import ConfigError
 from bot.scheduling.pace import CHANNEL_RATES, PAID_BROADCAST_RATE, Pace
-from bot.storage.contacts import ContactStatus
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -54,9 +53,6 @@ POOL_TIMEOUT = 10.0
 # A pause after each long poll: a lone message is still fetched at once (the long poll returns with it), but
 # in a burst each getUpdates brings several updates instead of one, which saves the CPU of most of those calls.
 POLL_INTERVAL = 0.1
-# Presses whose answer replaces the pressed message instead of adding one (and a second call to take its
-# buttons off): the steps of an exercise, and a check-in's mood or skip, which the answer completes.
-IN_PLACE_PREFIXES = ("reflect:next:", "reflect:skip:", "checkin:mood:", "checkin:skip")
 
 
 def file_url(base_url: str) -> str:
@@ -265,7 +261,7 @@ class TelegramChannel:
     async def _edit_in_place(self, query: CallbackQuery, address: Address, key: str, replies: Sequence[Reply]) -> bool:
         """Replace the pressed message with the next step when the answer is one plain text that fits."""
         message = query.message
-        if not key.startswith(IN_PLACE_PREFIXES) or len(replies) != 1 or not isinstance(message, Message):
+        if len(replies) != 1 or not replies[0].in_place or not isinstance(message, Message):
             return False
         if not _has_button(message, query.data):  # a press on a message that moved on: answer below it
             return False
@@ -299,18 +295,11 @@ class TelegramChannel:
                                                      reply_markup=None, rate_limit_args=REPLY_BUDGET)
 
     async def _text_for(self, address: Address, hint: str | None, key: str) -> str:
-        contact = await self.store.contacts.find(address)
-        if contact is not None:
-            language = contact.language
-        else:
-            language = hint if hint is not None and self.library.supports(hint) else self.engine.default_language
-        return self.library.text(language, key)
+        return self.library.text(await self.engine.language_of(address, hint), key)
 
     async def _mark_blocked(self, address: Address) -> None:
         """403: the person blocked the bot. Nothing proactive goes to them until they write again."""
-        contact = await self.store.contacts.find(address)
-        if contact is not None and contact.status == ContactStatus.ACTIVE:
-            await self.store.contacts.update(contact.id, status=ContactStatus.BLOCKED)
+        await self.engine.mark_blocked(address)
         log.info("a reply was refused with 403; the contact is marked blocked")
 
     async def _on_error(self, update: object, context: Context) -> None:

@@ -25,7 +25,6 @@ from bot.core.clock import Clock
 from bot.core.engine import Engine
 from bot.core.messages import Address, Incoming, Reply
 from bot.core.outbound import DeliveryError, Sender
-from bot.storage.contacts import ContactStatus
 from bot.storage.store import Store
 from bot.web import MAX_BODY_BYTES, load_json, read_body
 
@@ -169,11 +168,7 @@ class WhatsAppChannel:
 
     async def _touch(self, address: Address) -> str:
         """Record a message the engine did not see (it opens the 24-hour window too); return the language."""
-        contact = await self.store.contacts.find(address)
-        if contact is None:
-            return self.engine.default_language
-        await self.store.contacts.touch(contact.id, self.clock.now())
-        return contact.language
+        return await self.engine.seen(address)
 
     async def _record(self, statuses: list[StatusUpdate]) -> None:
         """Apply status webhooks to the outbox rows they belong to (unknown message ids are ignored)."""
@@ -191,6 +186,4 @@ class WhatsAppChannel:
                                                                self.clock.now())
         if not (failed and contact_id is not None and update.error_code in BLOCKING_CODES):
             return
-        contact = await self.store.contacts.get(contact_id)
-        if contact is not None and contact.status == ContactStatus.ACTIVE:
-            await self.store.contacts.update(contact_id, status=ContactStatus.BLOCKED)
+        await self.engine.mark_blocked(contact_id=contact_id)

@@ -26,7 +26,6 @@ CHANNEL = "whatsapp"
 WINDOW = timedelta(hours=24)
 WINDOW_MARGIN = timedelta(minutes=5)  # a message queued at 23:59 must not land after the window closed
 # Where the template's button leads when the held message is gone (after a restart), by outbox kind.
-KIND_COMMAND = {"reminder": "checkin", "followup": "reflect"}
 MAX_HELD = 10  # replies held per person while they have not pressed the template's button
 
 class Messenger:
@@ -118,7 +117,7 @@ class WhatsAppSender:
 
     async def send_template(self, outgoing: Outgoing) -> str:
         address = outgoing.address
-        command = KIND_COMMAND.get(outgoing.kind, "menu")
+        command = next((reply.opens for reply in outgoing.replies if reply.opens), "menu")
         payload = self.messenger.sign(address, f"menu:{command}")
         template = Template(self.template.name, self.locales(outgoing.language), payload)
         message_id = await self.messenger.graph.send_template(address.id, template)

@@ -7,15 +7,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from bot.core.crisis import Kind
+from bot.core.domain import Contact, Conversation
 from bot.core.messages import Choice, Incoming, Reply
 from bot.errors import StaleChoice
-from bot.storage.contacts import Contact
-from bot.storage.conversations import Conversation
 
 if TYPE_CHECKING:
     from bot.core.engine import Engine
     from bot.core.i18n import Library
-    from bot.storage.store import Store
+    from bot.core.ports import Store
 
 
 @dataclass

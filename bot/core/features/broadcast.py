@@ -10,17 +10,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta
 
+from bot.core.domain import QUIET_HOURS, UNDER_WAY, Action, Broadcast, BroadcastStatus, Cohort, CohortStatus
 from bot.core.features.base import Feature, Turn, key
 from bot.core.features.cohorts import owned_cohort, parse_date, short
 from bot.core.messages import Choice, Reply
+from bot.core.proactive import broadcasts
 from bot.core.timing import local_now, zone_of
 from bot.core.zones import parse_clock
 from bot.errors import StaleChoice
-from bot.scheduling import broadcasts
-from bot.scheduling.dispatcher import QUIET_HOURS
-from bot.storage.broadcasts import UNDER_WAY, Broadcast, BroadcastStatus
-from bot.storage.cohorts import Cohort, CohortStatus
-from bot.storage.facilitators import Action
 
 PICK_STATE = "broadcast.pick"
 TEXT_STATE = "broadcast.text"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.core.domain import MAX_NOTE_CHARS
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Reply
 from bot.errors import StaleChoice
-from bot.storage.checkins import MAX_NOTE_CHARS
 
 MOOD_STATE = "checkin.mood"
 NOTE_STATE = "checkin.note"

@@ -12,16 +12,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.core.checkon import COUNTDOWN, LOW_STREAK_CHOICE, QUIET_DAY_CHOICES
+from bot.core.domain import Buddy, Contact, ContactStatus, NewRequest, Reach, Rule, RuleState, is_buddy_code
 from bot.core.features.base import Feature, Turn, key
 from bot.core.features.move import WrongCodes
 from bot.core.messages import Choice, Reply
+from bot.core.peers import ask_next, give_up
+from bot.core.ports import Store
 from bot.errors import StaleChoice
-from bot.scheduling.support import ask_next, give_up
-from bot.storage.checkon import Buddy, Rule, RuleState, is_buddy_code
-from bot.storage.contacts import Contact, ContactStatus, to_ts
-from bot.storage.store import Store
-from bot.storage.support import NewRequest
-from bot.storage.volunteers import Reach
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +49,7 @@ async def tell_buddy(store: Store, contact_id: int, now: datetime) -> bool:
     buddy = await store.checkon.of(contact_id)
     if buddy is None or buddy.buddy_id is None:
         return False
-    await store.deliveries.enqueue(buddy.buddy_id, KIND, f"checkon:nudge:{buddy.id}:{to_ts(now)}", now,
+    await store.deliveries.enqueue(buddy.buddy_id, KIND, f"checkon:nudge:{buddy.id}:{int(now.timestamp())}", now,
                                    {"step": "nudge", "row": buddy.id}, now)
     log.info("check on me: a buddy nudge was queued")
     return True
@@ -193,7 +190,7 @@ class CheckOnFeature(Feature):
                         or told.deadline is None:
                     raise StaleChoice("checkon")  # only an answer to a nudge, and the person hears it once per nudge
                 await notify(store, buddy.contact_id, "checkon.reaching_out",
-                             f"checkon:reach:{buddy.id}:{to_ts(told.deadline)}", now)
+                             f"checkon:reach:{buddy.id}:{int(told.deadline.timestamp())}", now)
                 return [turn.with_menu(turn.t("checkon.thanks"))]
             case ["leave", row] if row.isdigit():
                 buddy = await store.checkon.get(int(row))

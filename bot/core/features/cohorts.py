@@ -11,15 +11,14 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bot.charts import qr_png
+from bot.core.domain import MAX_NAME_CHARS, Action, Cohort, CohortStatus
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Image, Reply
+from bot.core.proactive.followups import sync_cohort
 from bot.core.text import one_line
 from bot.core.timing import local_now
 from bot.core.zones import LIKELY_ZONES, find_zones, is_zone, zone_choice, zone_label, zone_name
 from bot.errors import StaleChoice
-from bot.scheduling.followups import sync_cohort
-from bot.storage.cohorts import MAX_NAME_CHARS, Cohort, CohortStatus
-from bot.storage.facilitators import Action
 
 if TYPE_CHECKING:
     from bot.core.engine import Engine

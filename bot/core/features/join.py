@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.core.domain import Cohort, CohortStatus
 from bot.core.features.base import Feature, Turn, key
 from bot.core.features.cohorts import short
 from bot.core.features.onboarding import cohort_code
 from bot.core.messages import Choice, Reply
+from bot.core.proactive.followups import sync_cohort
+from bot.core.proactive.people import change_timezone
 from bot.core.zones import zone_name
 from bot.errors import StaleChoice
-from bot.scheduling.followups import sync_cohort
-from bot.scheduling.people import change_timezone
-from bot.storage.cohorts import Cohort, CohortStatus
 
 LEAVE_STATE = "join.leave"
 

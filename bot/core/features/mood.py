@@ -8,10 +8,10 @@ from statistics import mean
 from zoneinfo import ZoneInfo
 
 from bot.charts import MoodPoint, mood_chart
+from bot.core.domain import CheckInRecord
 from bot.core.features.base import Feature, Turn
 from bot.core.i18n import list_text
 from bot.core.messages import Choice, Image, Reply
-from bot.storage.checkins import CheckInRecord
 
 DAYS = 30
 

@@ -10,26 +10,28 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.features.base import Feature, Turn, key
-from bot.core.features.cohorts import short
-from bot.core.messages import Choice, Reply
-from bot.core.reach import parse_detail, reach_choices
-from bot.core.text import one_line as one_line  # support.py imports it from here
-from bot.errors import StaleChoice
-from bot.scheduling.support import NOTICE, end, pass_on, say
-from bot.storage.facilitators import Action
-from bot.storage.stats import K_MIN, RECENT_WEEKS, shown_count
-from bot.storage.support import Role
-from bot.storage.volunteers import (
+from bot.core.domain import (
+    K_MIN,
     MAX_ALIAS_CHARS,
     MAX_INTRO_CHARS,
+    RECENT_WEEKS,
+    Action,
     Availability,
     Offer,
     PendingVolunteer,
     Reach,
+    Role,
     Volunteer,
     VolunteerStatus,
+    shown_count,
 )
+from bot.core.features.base import Feature, Turn, key
+from bot.core.features.cohorts import short
+from bot.core.messages import Choice, Reply
+from bot.core.peers import NOTICE, end, pass_on, say
+from bot.core.reach import parse_detail, reach_choices
+from bot.core.text import one_line as one_line  # support.py imports it from here
+from bot.errors import StaleChoice
 
 LANGS_STATE = "offer.langs"
 ALIAS_STATE = "offer.alias"

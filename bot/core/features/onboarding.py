@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 
+from bot.core.domain import ContactStatus, is_buddy_code
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Reply
 from bot.errors import StaleChoice
-from bot.storage.checkon import is_buddy_code
-from bot.storage.contacts import ContactStatus
 
 NOTES_STATE = "start.notes"
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")

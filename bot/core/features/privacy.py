@@ -6,12 +6,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.core.domain import ContactStatus
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Document, Reply
 from bot.core.timing import local_now
 from bot.errors import StaleChoice
-from bot.storage.contacts import ContactStatus
-from bot.storage.export import export_contact
 
 FORGET_STATE = "privacy.forget"
 NOTES_PER_PAGE = 5  # entries of "My notes" per message
@@ -60,7 +59,7 @@ class Privacy(Feature):
 
     async def _export(self, turn: Turn) -> list[Reply]:
         contact = turn.require_contact()
-        data = readable(turn, await export_contact(turn.store.db, turn.store.vault, contact.id, contact.timezone))
+        data = readable(turn, await turn.store.export_contact(contact.id, contact.timezone))
         summary = turn.t(
             "privacy.mydata",
             language=turn.library.pack(contact.language).info.name,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.features.base import Feature, Turn, key
 from bot.core.journey import Journey, journey_of
 from bot.core.messages import Choice, Reply
@@ -70,9 +72,9 @@ class Reflect(Feature):
                 await self._to_step(turn, exercise_id, 0, [])
                 return [self._step(turn)]
             case ["next", exercise_id, index] if self._at(turn, exercise_id, index):
-                return await self._advance(turn, None)
+                return [replace(reply, in_place=True) for reply in await self._advance(turn, None)]
             case ["skip", exercise_id, index] if self._at(turn, exercise_id, index):
-                return await self._advance(turn, SKIPPED)
+                return [replace(reply, in_place=True) for reply in await self._advance(turn, SKIPPED)]
             case ["ans", exercise_id, index, choice] if self._at(turn, exercise_id, index):
                 step = self._exercise(turn).steps[int(index)]
                 if not choice.isdigit() or int(choice) >= len(step.choices):

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.core.domain import QUIET_HOURS, ContactStatus, ReminderSettings
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Reply
+from bot.core.proactive.people import change_timezone
+from bot.core.proactive.reminders import plan_reminder
 from bot.core.timing import QuietHours, clock_text
 from bot.core.zones import LIKELY_ZONES, find_zones, is_zone, parse_clock, zone_choice, zone_label, zone_name
 from bot.errors import StaleChoice
-from bot.scheduling.dispatcher import QUIET_HOURS
-from bot.scheduling.people import change_timezone
-from bot.scheduling.reminders import plan_reminder
-from bot.storage.contacts import ContactStatus
-from bot.storage.reminders import ReminderSettings
 
 TIME_STATE = "remind.time"
 ZONE_STATE = "remind.zone"

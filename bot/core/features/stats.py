@@ -10,13 +10,21 @@ from __future__ import annotations
 from datetime import date
 
 from bot.charts import WeekPoint, trend_chart
+from bot.core.domain import (
+    K_MIN,
+    RECENT_WEEKS,
+    Action,
+    Cohort,
+    CohortStats,
+    CohortStatus,
+    WeekFigures,
+    shown_count,
+    shown_shares,
+)
 from bot.core.features.base import Feature, Turn, key
 from bot.core.features.cohorts import owned_cohort, short
 from bot.core.messages import Choice, Image, Reply
 from bot.errors import StaleChoice
-from bot.storage.cohorts import Cohort, CohortStatus
-from bot.storage.facilitators import Action
-from bot.storage.stats import K_MIN, RECENT_WEEKS, CohortStats, WeekFigures, shown_count, shown_shares
 
 MAX_LISTED = 8
 TREND_STEP = 0.5  # weekly averages are shown to the nearest half point: one step up or down is a change

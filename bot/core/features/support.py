@@ -10,14 +10,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.domain import (
+    MAX_ALIAS_CHARS,
+    MAX_REASON_CHARS,
+    MAX_REPORT_CHARS,
+    AskStatus,
+    ContactStatus,
+    Link,
+    NewRequest,
+    Reach,
+    RequestStatus,
+    Role,
+)
 from bot.core.features.base import Feature, Turn, key
 from bot.core.features.help import local_services
 from bot.core.features.offer import one_line
 from bot.core.messages import Choice, Reply
-from bot.core.reach import parse_detail, reach_choices, reach_text
-from bot.errors import StaleChoice
-from bot.scheduling.render import SkipDelivery
-from bot.scheduling.support import (
+from bot.core.peers import (
     ASK_TIMEOUT,
     KIND,
     NOTICE,
@@ -32,9 +41,9 @@ from bot.scheduling.support import (
     relay,
     say,
 )
-from bot.storage.contacts import ContactStatus
-from bot.storage.support import MAX_REASON_CHARS, MAX_REPORT_CHARS, AskStatus, Link, NewRequest, RequestStatus, Role
-from bot.storage.volunteers import MAX_ALIAS_CHARS, Reach
+from bot.core.proactive.render import SkipDelivery
+from bot.core.reach import parse_detail, reach_choices, reach_text
+from bot.errors import StaleChoice
 
 ALIAS_STATE = "support.alias"
 REASON_STATE = "support.reason"

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.channels.whatsapp import WEBHOOK_PATH
 from bot.channels.whatsapp.webhook import sign_body
 from bot.core import callbacks
@@ -16,6 +18,8 @@ from tests.fakes.whatsapp import (
     text,
 )
 from tests.helpers import person_rows
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_verification_echoes_the_challenge_only_for_the_right_token(rig: Rig) -> None:

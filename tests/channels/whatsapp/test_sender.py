@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.channels.whatsapp.sender import WhatsAppSender
@@ -11,7 +13,8 @@ from bot.core.outbound import Outgoing, RetryLater, Unreachable
 from bot.storage.contacts import Contact
 from tests.fakes.whatsapp import Phone, Rig, template_button
 
-REMINDER = Reply("A moment for yourself? A check-in takes one tap.", (Choice("menu:checkin", "Check in"),))
+REMINDER = Reply("A moment for yourself? A check-in takes one tap.", (Choice("menu:checkin", "Check in"),),
+                 opens="checkin")
 
 
 async def consented(rig: Rig) -> tuple[Phone, Contact]:
@@ -151,11 +154,11 @@ async def test_more_than_ten_choices_are_numbered_and_typing_the_number_presses_
     assert len(phone.options()) == 5 and phone.last[-1]["type"] == "interactive"
 
 
-async def test_outbox_kinds_lead_the_template_button_somewhere_sensible(rig: Rig) -> None:
+async def test_the_template_button_leads_where_the_reply_says_it_opens(rig: Rig) -> None:
     _, contact = await consented(rig)
     rig.clock.advance(days=2)
     key = rig.services.store.vault.callback_key
-    for kind, expected in (("followup", "menu:reflect"), ("broadcast", "menu:menu")):
-        await sender_of(rig).send(reminder(contact, kind))
+    for opens, expected in (("reflect", "menu:reflect"), (None, "menu:menu")):
+        await sender_of(rig).send(reminder(contact, "followup", (replace(REMINDER, opens=opens),)))
         payload = rig.graph.sent[-1]["template"]["components"][0]["parameters"][0]["payload"]
         assert callbacks.verify(key, contact.address, payload) == expected

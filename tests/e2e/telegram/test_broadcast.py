@@ -13,10 +13,10 @@ from bot.channels.telegram.limiter import SharedLimiter
 from bot.channels.telegram.sender import TelegramSender
 from bot.core.messages import Address, Reply
 from bot.core.outbound import Outgoing, RetryLater
-from bot.scheduling import broadcasts
+from bot.core.proactive import broadcasts
+from bot.core.proactive.render import Renderers
 from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.pace import Pace
-from bot.scheduling.render import Renderers
 from tests.broadcasting import report
 from tests.e2e.fake_telegram import FakeTelegram, Person
 

@@ -22,9 +22,9 @@ from bot.channels.telegram.sender import TelegramSender, signer
 from bot.core.clock import FakeClock
 from bot.core.messages import Address, Reply
 from bot.core.outbound import Outgoing, RetryLater
-from bot.scheduling import broadcasts
+from bot.core.proactive import broadcasts
+from bot.core.proactive.render import Renderers
 from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.render import Renderers
 from bot.scheduling.report import why
 from bot.storage.deliveries import DeliveryStatus
 from tests.e2e.fake_telegram import TOKEN, FakeTelegram, Person

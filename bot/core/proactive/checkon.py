@@ -6,14 +6,12 @@ from datetime import datetime
 from functools import partial
 
 from bot.core.checkon import countdown_end, fires
+from bot.core.domain import Contact, ContactStatus, Delivery, Rule, RuleState
 from bot.core.features.checkon import KIND, ask_reply, nudge_reply, tell_buddy
 from bot.core.i18n import Library
 from bot.core.messages import Reply
-from bot.scheduling.render import Renderers, SkipDelivery
-from bot.storage.checkon import Rule, RuleState
-from bot.storage.contacts import Contact, ContactStatus, to_ts
-from bot.storage.deliveries import Delivery
-from bot.storage.store import Store
+from bot.core.ports import Store
+from bot.core.proactive.render import Renderers, SkipDelivery
 
 
 async def checkon_tick(store: Store, now: datetime) -> int:
@@ -46,7 +44,7 @@ async def _maybe_ask(store: Store, rule: Rule, now: datetime) -> int:
     quiet = (await store.reminders.get(contact.id)).quiet
     if not await store.checkon.ask(rule, countdown_end(now, quiet, contact.timezone)):
         return 0
-    await store.deliveries.enqueue(contact.id, KIND, f"checkon:ask:{contact.id}:{to_ts(rule.since)}", now,
+    await store.deliveries.enqueue(contact.id, KIND, f"checkon:ask:{contact.id}:{int(rule.since.timestamp())}", now,
                                    {"step": "ask"}, now)
     return 1
 

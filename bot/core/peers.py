@@ -12,18 +12,15 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core.domain import AskStatus, Availability, Contact, Delivery, Link, Reach, RequestStatus, Role, SupportRequest
 from bot.core.features.base import key
 from bot.core.features.help import local_services
 from bot.core.i18n import Library
 from bot.core.messages import Choice, Reply
+from bot.core.ports import Store
+from bot.core.proactive.render import Renderers, SkipDelivery
 from bot.core.reach import reach_text
 from bot.core.timing import QuietHours, local_now, minute_of_day
-from bot.scheduling.render import Renderers, SkipDelivery
-from bot.storage.contacts import Contact
-from bot.storage.deliveries import Delivery
-from bot.storage.store import Store
-from bot.storage.support import AskStatus, Link, RequestStatus, Role, SupportRequest
-from bot.storage.volunteers import Availability, Reach
 
 KIND = "support"
 NOTICE = "notice"  # the ready kind: a plain ui string, held back in quiet hours

@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from bot.core.domain import Broadcast, BroadcastStatus, NewDelivery, Outcome
 from bot.core.i18n import Library
-from bot.storage.broadcasts import Broadcast, BroadcastStatus, Outcome
-from bot.storage.deliveries import NewDelivery
-from bot.storage.store import Store
+from bot.core.ports import Store
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot.core.domain import Cohort, CohortStatus, NewDelivery
+from bot.core.ports import Store
 from bot.core.timing import followup_due
 from bot.library.schema import FollowUpStep
-from bot.storage.cohorts import Cohort, CohortStatus
-from bot.storage.deliveries import NewDelivery
-from bot.storage.store import Store
 
 KIND = "followup"
 REVIVABLE = ("stopped", "blocked", "left")

@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from bot.core.domain import Contact, Delivery
 from bot.core.features.base import key
 from bot.core.i18n import Library
 from bot.core.messages import Choice, Reply
+from bot.core.ports import Store
+from bot.core.proactive import broadcasts, followups, reminders
 from bot.core.timing import local_now
 from bot.errors import CompanionError
 from bot.library.schema import FollowUpStep
-from bot.scheduling import broadcasts, followups, reminders
-from bot.storage.contacts import Contact
-from bot.storage.deliveries import Delivery
-from bot.storage.store import Store
 
 # In discreet mode every proactive message is the greeting; for these kinds its button shows what it stood for
 # once the chat is open (a relayed peer's words, a supporter's handle or a "check on me" question would
@@ -80,7 +79,7 @@ class Renderers:
         if step.exercise and self.library.exercise(contact.language, step.exercise) is not None:
             choices.append(Choice(key("reflect", "go", step.exercise), text(contact.language, "cohorts.btn_exercise")))
         choices.append(Choice("menu:menu", text(contact.language, "menu.btn_menu")))
-        return (Reply(step.text, tuple(choices)),)
+        return (Reply(step.text, tuple(choices), opens="reflect"),)
 
     async def reminder(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
         settings = await self.store.reminders.get(contact.id)
@@ -97,7 +96,7 @@ class Renderers:
             Choice("menu:checkin", text(contact.language, "menu.btn_checkin")),
             Choice("menu:reflect", text(contact.language, "menu.btn_reflect")),
             Choice("menu:remind", text(contact.language, "remind.btn_change")),
-        )),)
+        ), opens="checkin"),)
 
     async def notice(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
         """A plain message from a UI string: payload {"key": "file.key", "values": {...}}."""

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.core.domain import DueReminder, NewDelivery, ReminderSettings
+from bot.core.ports import Store
 from bot.core.timing import local_now, next_daily
-from bot.storage.deliveries import NewDelivery
-from bot.storage.reminders import DueReminder, ReminderSettings
-from bot.storage.store import Store
 
 KIND = "reminder"
 STALE_AFTER = timedelta(hours=1)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.core.ports import Store
+from bot.core.proactive.followups import sync_contact
+from bot.core.proactive.reminders import plan_reminder
 from bot.library.schema import FollowUpStep
-from bot.scheduling.followups import sync_contact
-from bot.scheduling.reminders import plan_reminder
-from bot.storage.store import Store
 
 
 async def change_timezone(store: Store, steps: Sequence[FollowUpStep], contact_id: int, zone: str,

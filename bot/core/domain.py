@@ -23,6 +23,48 @@ class Address:
     id: str
 
 
+# --- from core: messages.py (what a reply is: the outbox and WhatsApp's memory keep replies too) ---
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button. `means` is "yes" or "no" where the choice answers a yes/no question, so typed words match."""
+
+    key: str
+    label: str
+    means: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    png: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message: text, up to ten choices, optionally a picture or a file.
+
+    `delete` lists earlier messages of this chat (platform ids) that the channel deletes first, where the
+    platform allows it (the quick hide).
+    """
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    image: Image | None = None
+    document: Document | None = None
+    delete: tuple[str, ...] = ()
+    # The next step of what the pressed button belonged to: a channel may replace that message with this one.
+    in_place: bool = False
+    # For a proactive message the platform may only announce (WhatsApp's template outside the 24-hour window):
+    # the command its button opens.
+    opens: str | None = None
+
+
 # --- from core: timing.py (the zone arithmetic storage needs too: a cohort's closed weeks) ---
 def zone_of(name: str) -> ZoneInfo:
     """The ZoneInfo for a stored zone name; UTC when the name is no longer known."""

@@ -5,51 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.core.domain import Address as Address
+from bot.core.domain import Choice as Choice
+from bot.core.domain import Document as Document
+from bot.core.domain import Image as Image
+from bot.core.domain import Reply as Reply
 
 # A choice key is routed by its first segment (the feature name), e.g. "checkin:mood:3".
 # Kept short so it fits Telegram's 64-byte callback data once signed (see callbacks.py).
 MAX_CHOICE_KEY_BYTES = 52
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """A button. `means` is "yes" or "no" where the choice answers a yes/no question, so typed words match."""
-
-    key: str
-    label: str
-    means: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Image:
-    png: bytes
-    caption: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    filename: str
-    data: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """One message: text, up to ten choices, optionally a picture or a file.
-
-    `delete` lists earlier messages of this chat (platform ids) that the channel deletes first, where the
-    platform allows it (the quick hide).
-    """
-
-    text: str
-    choices: tuple[Choice, ...] = ()
-    image: Image | None = None
-    document: Document | None = None
-    delete: tuple[str, ...] = ()
-    # The next step of what the pressed button belonged to: a channel may replace that message with this one.
-    in_place: bool = False
-    # For a proactive message the platform may only announce (WhatsApp's template outside the 24-hour window):
-    # the command its button opens.
-    opens: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.core.domain import BUDDY_PREFIX as BUDDY_PREFIX
 from bot.core.domain import Buddy as Buddy
 from bot.core.domain import Rule as Rule
@@ -18,13 +16,13 @@ from bot.core.domain import is_buddy_code as is_buddy_code
 from bot.storage.cohorts import CODE_ALPHABET
 from bot.storage.contacts import from_ts, to_ts
 from bot.storage.crypto import Vault
-from bot.storage.db import Database
+from bot.storage.db import Database, Row
 from bot.storage.facilitators import normalise_invite
 
 BUDDY_LINK_VALID_FOR = timedelta(days=7)
 
 
-def _rule(row: aiosqlite.Row) -> Rule:
+def _rule(row: Row) -> Rule:
     deadline = None if row["deadline"] is None else from_ts(row["deadline"])
     return Rule(row["contact_id"], row["quiet_days"], row["low_streak"], RuleState(row["state"]),
                 from_ts(row["since"]), deadline, row["peer_name"] is not None)
@@ -141,5 +139,5 @@ class CheckOn:
         """Either side leaves: the pairing is gone for both."""
         return await self.db.execute("DELETE FROM buddies WHERE id = ?", (buddy_row,)) == 1
 
-    def _buddy(self, row: aiosqlite.Row) -> Buddy:
+    def _buddy(self, row: Row) -> Buddy:
         return Buddy(row["id"], row["contact_id"], row["buddy_id"], self.vault.decrypt(row["name"]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from bot.core.messages import Address
+from bot.core.domain import Address
 from bot.storage.cohorts import CODE_ALPHABET
 from bot.storage.contacts import Contacts, to_ts
 from bot.storage.crypto import Vault

@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.messages import Address, Choice, Document, Image, Reply
+from bot.core.domain import Address, Choice, Document, Image, Reply
 from bot.storage.contacts import to_ts
 from bot.storage.crypto import Vault
 from bot.storage.db import Database

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.domain import MAX_NOTE_CHARS
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Reply
@@ -26,27 +28,31 @@ class CheckIn(Feature):
         return state == NOTE_STATE
 
     async def on_choice(self, turn: Turn, parts: list[str]) -> list[Reply]:
-        contact = turn.require_contact()
+        turn.require_contact()
         state = turn.conversation.state
         match parts:
             case ["mood", value] if state == MOOD_STATE and value in {"1", "2", "3", "4", "5"}:
-                mood = int(value)
-                checkin_id = await turn.store.checkins.add(contact.id, mood, turn.now())
-                reply = next(m.reply for m in turn.library.checkin(turn.language).moods if m.value == mood)
-                if contact.keep_notes:
-                    await turn.set_state(NOTE_STATE, {"id": checkin_id})
-                    card = turn.library.checkin(turn.language)
-                    skip = Choice(key("checkin", "skip"), turn.t("checkin.btn_skip"))
-                    if mood <= LOW:  # a low mood opens doors at once, not only "Skip"
-                        return [Reply(_joined(reply, turn.t("checkin.low_offer"), card.note_prompt),
-                                      (*care_choices(turn), skip))]
-                    return [Reply(f"{reply}\n\n{card.note_prompt}", (skip,))]
-                await turn.clear_state()
-                return [await self._after(turn, reply)]
+                # The answer completes the question: it replaces it where the channel can (one notification).
+                return [replace(r, in_place=True) for r in await self._mood(turn, int(value))]
             case ["skip"] if state == NOTE_STATE:
                 await turn.clear_state()
-                return [await self._after(turn)]
+                return [replace(await self._after(turn), in_place=True)]
         raise StaleChoice("checkin")
+
+    async def _mood(self, turn: Turn, mood: int) -> list[Reply]:
+        contact = turn.require_contact()
+        checkin_id = await turn.store.checkins.add(contact.id, mood, turn.now())
+        reply = next(m.reply for m in turn.library.checkin(turn.language).moods if m.value == mood)
+        if contact.keep_notes:
+            await turn.set_state(NOTE_STATE, {"id": checkin_id})
+            card = turn.library.checkin(turn.language)
+            skip = Choice(key("checkin", "skip"), turn.t("checkin.btn_skip"))
+            if mood <= LOW:  # a low mood opens doors at once, not only "Skip"
+                return [Reply(_joined(reply, turn.t("checkin.low_offer"), card.note_prompt),
+                              (*care_choices(turn), skip))]
+            return [Reply(f"{reply}\n\n{card.note_prompt}", (skip,))]
+        await turn.clear_state()
+        return [await self._after(turn, reply)]
 
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         contact = turn.require_contact()

@@ -441,27 +441,6 @@ class Counts:
 K_MIN = 5
 LEVELS = 5  # mood levels, 1 (very low) to 5 (really good)
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    value: float
-    people: int
-
-    @property
-    def shown(self) -> float | None:
-        """The value, or None when fewer than K_MIN people contribute to it."""
-        return self.value if self.people >= K_MIN else None
-
-EMPTY = Cell(0, 0)
-
-@dataclass(frozen=True, slots=True)
-class Week:
-    """Seven days ending at `end`; `index` 0 is the last seven days."""
-
-    index: int
-    end: datetime
-    checkins: Cell
-    exercises: Cell
-    mood: Cell  # the average mood of the week's check-ins, 1 to 5
 
 @dataclass(frozen=True, slots=True)
 class CohortStats:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import math
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -83,10 +82,9 @@ def fake_sleep(clock: FakeClock) -> Callable[[float], Awaitable[None]]:
     """A sleep that moves the FakeClock instead of waiting."""
 
     async def sleep(seconds: float) -> None:
-        # Whole microseconds, rounded up: the clock keeps microseconds, and a wait rounded down never ends.
-        target = clock.now() + timedelta(microseconds=math.ceil(seconds * 1_000_000))
-        if target > clock.now():
-            clock.set(target)
+        # Whole microseconds (the clock keeps microseconds), at least one: a wait rounded to nothing never ends.
+        if seconds > 0:
+            clock.set(clock.now() + timedelta(microseconds=max(round(seconds * 1_000_000), 1)))
         await asyncio.sleep(0)
 
     return sleep

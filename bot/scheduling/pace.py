@@ -9,6 +9,14 @@ wake-up, which at 29 a second lost about one send in thirty and stretched a burs
 an urgent one (a reply someone is waiting for) always goes before a proactive one (the outbox), and each kind
 goes first come first served: a broadcast fills the spare capacity only. With `outbox_per_second` the outbox
 has its own budget instead (Telegram's paid broadcasts: billed per message, not counted in the free limit).
+
+Telegram counts messages as its servers receive them. When the server or the network stalls and then takes in
+what queued up at once, evenly spaced sends arrive in a clump, and the clump plus the next second's sends is
+past the limit: a 429, which holds every send. A channel with a `ceiling` therefore also counts each send made
+through `sending()` from the moment it leaves until a second after its answer came (the server received it in
+between), and lets no send go while `ceiling` of them are counted. Near the server this never binds (29 a
+second with answers in a few milliseconds stays under 30); it binds after a stall, and on a server far from
+Telegram's it caps the pace at ceiling / (1 + round trip): about 27 a second with a 100 ms round trip.
 """
 
 from __future__ import annotations
@@ -17,11 +25,18 @@ import asyncio
 import heapq
 import itertools
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 
 # Sends per second per channel, a little under each platform's published ceiling (Telegram about 30 overall,
 # WhatsApp 80 per number); channels missing here (the console) are not paced.
 CHANNEL_RATES: Mapping[str, float] = {"telegram": 29.0, "whatsapp": 70.0}
+# Hard ceilings: at most this many messages may reach the platform within any one second (see `sending`).
+CHANNEL_CEILINGS: Mapping[str, int] = {"telegram": 30}
+WINDOW_S = 1.0
+# A send due within this much of now goes now: no clock is finer, and a sub-microsecond sleep only spins.
+TOLERANCE_S = 1e-6
 # Telegram's paid broadcasts allow up to 1,000 messages a second; stay a little under, as above.
 PAID_BROADCAST_RATE = 950.0
 # How late a wake-up may be and still count as on schedule, as a share of the interval. Any one-second window
@@ -31,14 +46,18 @@ LATE_ALLOWANCE = 0.25
 
 
 class Pace:
-    def __init__(self, per_second: float, *, outbox_per_second: float | None = None,
+    def __init__(self, per_second: float, *, ceiling: int | None = None, outbox_per_second: float | None = None,
                  now: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.interval = 1.0 / per_second
+        self.ceiling = ceiling
+        self._in_flight = 0
+        self._answered: deque[float] = deque()  # when each answer of the last second came, oldest first
         self._allowance = LATE_ALLOWANCE * self.interval
         self._now = now
         self._sleep = sleep
-        self._next = float("-inf")
+        self._anchor = float("-inf")  # the schedule: send k may go at anchor + k × interval
+        self._sent = 0
         self._queue: list[tuple[int, int]] = []  # (0 urgent / 1 proactive, arrival order): the head goes next
         self._order = itertools.count()
         self._parked: dict[tuple[int, int], asyncio.Future[None]] = {}
@@ -63,13 +82,15 @@ class Pace:
                     await parked
                     continue
                 now = self._now()
-                if now >= self._next:
+                crowded = self._crowded_for(now)
+                if now >= self._next - TOLERANCE_S and crowded <= 0:
                     heapq.heappop(self._queue)
-                    on_schedule = now - self._next <= self._allowance
-                    self._next = (self._next if on_schedule else now) + self.interval
+                    if now - self._next > self._allowance:  # too late to keep to the schedule: start a new one
+                        self._anchor, self._sent = now, 0
+                    self._sent += 1
                     self._wake_head()
                     return
-                await self._sleep(self._next - now)
+                await self._sleep(max(self._next - now, crowded))
         except BaseException:
             self._parked.pop(ticket, None)
             if ticket in self._queue:
@@ -77,6 +98,38 @@ class Pace:
                 heapq.heapify(self._queue)
                 self._wake_head()
             raise
+
+    @asynccontextmanager
+    async def sending(self, urgent: bool = False) -> AsyncIterator[None]:
+        """Wait for this send's turn, then count it against the ceiling until a second after its answer: make the
+        call, and await its answer, inside the block."""
+        if not urgent and self.outbox is not None:
+            await self.outbox.wait()
+            yield
+            return
+        await self.wait(urgent)
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._answered.append(self._now())
+
+    def _crowded_for(self, now: float) -> float:
+        """Seconds until one more send fits under the ceiling; 0 when it fits now."""
+        if self.ceiling is None:
+            return 0.0
+        while self._answered and now - self._answered[0] >= WINDOW_S:
+            self._answered.popleft()
+        if self._in_flight + len(self._answered) < self.ceiling:
+            return 0.0
+        # Full with sends still out: look again after one interval (an answer may have come by then).
+        return self._answered[0] + WINDOW_S - now if self._answered else self.interval
+
+    @property
+    def _next(self) -> float:
+        """When the next send may go (computed, not summed, so the schedule does not drift with rounding)."""
+        return self._anchor + self._sent * self.interval
 
     def _wake_head(self) -> None:
         """Tell the waiter now at the head of the queue (if it is parked) to watch the clock."""
@@ -91,7 +144,9 @@ class Pace:
 
     def hold(self, seconds: float) -> None:
         """Let nothing through for `seconds` (the platform said retry_after: it means the whole bot)."""
-        self._next = max(self._next, self._now() + seconds)
+        until = self._now() + seconds
+        if until > self._next:
+            self._anchor, self._sent = until, 0
         if self.outbox is not None:
             self.outbox.hold(seconds)
 
@@ -99,7 +154,9 @@ class Pace:
 def channel_paces(rates: Mapping[str, float] = CHANNEL_RATES, outbox_rates: Mapping[str, float] | None = None, *,
                   now: Callable[[], float] = time.monotonic,
                   sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> dict[str, Pace]:
-    """One shared Pace per channel; `outbox_rates` gives a channel's outbox a budget of its own."""
+    """One shared Pace per channel, with its platform's ceiling; `outbox_rates` gives a channel's outbox a
+    budget of its own."""
     outbox = outbox_rates or {}
-    return {channel: Pace(rate, outbox_per_second=outbox.get(channel), now=now, sleep=sleep)
+    return {channel: Pace(rate, ceiling=CHANNEL_CEILINGS.get(channel), outbox_per_second=outbox.get(channel),
+                          now=now, sleep=sleep)
             for channel, rate in rates.items()}

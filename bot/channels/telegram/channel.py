@@ -29,7 +29,7 @@ from bot.core import callbacks
 from bot.core.messages import Address, Incoming, Reply
 from bot.core.outbound import Sender
 from bot.errors import ConfigError
-from bot.scheduling.pace import CHANNEL_RATES, PAID_BROADCAST_RATE, Pace
+from bot.scheduling.pace import CHANNEL_CEILINGS, CHANNEL_RATES, PAID_BROADCAST_RATE, Pace
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -81,7 +81,7 @@ def chat_address(chat_id: int) -> Address:
 def telegram_pace(settings: Settings) -> Pace:
     """The channel's one budget: replies and the outbox share it; paid broadcasts give the outbox its own."""
     paid = PAID_BROADCAST_RATE if settings.telegram_paid_broadcast else None
-    return Pace(CHANNEL_RATES["telegram"], outbox_per_second=paid)
+    return Pace(CHANNEL_RATES["telegram"], ceiling=CHANNEL_CEILINGS["telegram"], outbox_per_second=paid)
 
 
 def build_application(settings: Settings, rate_limiter: BaseRateLimiter[Any] | None = None, *,

@@ -2,8 +2,9 @@
 
 Only calls that put or change a message in a chat count against Telegram's bot-wide limit (about 30 a
 second); answering a button press, polling and start-up calls go at once. A reply someone is waiting for goes
-before proactive sends (rate_limit_args says which); a 429 holds the whole budget for its retry_after and is
-retried as many times as the caller allows.
+before proactive sends (rate_limit_args says which); each call counts against Telegram's ceiling until a second
+after its answer (see Pace.sending); a 429 holds the whole budget for its retry_after and is retried as many
+times as the caller allows.
 """
 
 from __future__ import annotations
@@ -73,9 +74,9 @@ class SharedLimiter(BaseRateLimiter[Budgeted]):
         how = rate_limit_args or INTERACTIVE
         retries = how.retries
         while True:
-            await self.pace.wait(how.urgent)
             try:
-                return await callback(*args, **kwargs)
+                async with self.pace.sending(how.urgent):
+                    return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
                 self.pace.hold(seconds)

@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.outbound import Outgoing
 from bot.core.peers import SupportMessages
-from bot.core.proactive.checkon import CheckOnMessages
+from bot.core.proactive.checkon import CheckOnMessages, checkon_tick
 from bot.core.proactive.reminders import reminder_tick
 from bot.scheduling.dispatcher import Dispatcher
 from tests.broadcasting import report, write
@@ -173,3 +173,40 @@ async def test_someone_else_cannot_open_a_greeting_that_was_not_theirs(services:
     key = greeting_to(sender, ana).replies[0].choices[0].key
     await bo.press_key(key)
     assert "buddy said yes" not in bo.text and "no longer here" in bo.text
+
+
+async def test_open_on_the_check_on_question_shows_it_with_its_answers(services: Services, clock: FakeClock) -> None:
+    ana, bo = Chat(services.engine, "ana"), Chat(services.engine, "bo")
+    await ana.consent()
+    await bo.consent()
+    await ana.send("/checkon")
+    await ana.press("2 days quiet")
+    await ana.send("Sunny")
+    await bo.send(f"/buddy {next(w for w in ana.text.split() if w.startswith('BD-'))}")
+    await bo.press("Yes")
+    await discreet(ana)
+    sender = FakeSender()
+    await post(services, sender).drain()
+    clock.advance(days=2)
+    await checkon_tick(services.store, clock.now())
+    await post(services, sender).drain()
+    opened = await open_(ana, greeting_to(sender, ana))
+    assert "Are you okay?" in opened
+    await ana.press("I'm okay")
+    assert "Glad to hear it" in ana.text
+    assert "no longer here" in await open_(ana, greeting_to(sender, ana))  # answered already: nothing to show
+
+
+async def test_open_on_a_match_shows_who_said_yes(services: Services) -> None:
+    g = await group(services)
+    kito = await volunteer(g, "vol-5519", "Kito")
+    rumi = await g.member("req-7731")
+    await discreet(rumi)
+    await ask_for_peer(rumi)
+    sender = FakeSender()
+    await post(services, sender).drain()
+    kito.choices = next(i for i in reversed(sender.sent) if i.address == kito.address).replies[0].choices
+    await kito.press("Yes")
+    await post(services, sender).drain()
+    opened = await open_(rumi, greeting_to(sender, rumi))
+    assert "Kito" in opened

@@ -20,12 +20,12 @@ from bot.backups import BackupPolicy, back_up, is_due
 from bot.core.clock import Clock
 from bot.core.i18n import Library
 from bot.core.outbound import Sender
-from bot.core.peers import SupportMessages, support_tick
+from bot.core.peers import support_tick
 from bot.core.proactive.broadcasts import broadcast_tick
-from bot.core.proactive.checkon import CheckOnMessages, checkon_tick
+from bot.core.proactive.checkon import checkon_tick
 from bot.core.proactive.followups import followup_tick
 from bot.core.proactive.reminders import reminder_tick
-from bot.core.proactive.render import Renderers
+from bot.core.proactive.renderers import all_renderers
 from bot.metrics import Metrics
 from bot.scheduling.dispatcher import LEASE, Dispatcher
 from bot.storage.store import Store
@@ -57,9 +57,7 @@ class Scheduling:
         self.store = store
         self.library = library
         self.clock = clock
-        self.renderers = Renderers(store, library)
-        SupportMessages(store, library).register(self.renderers)
-        CheckOnMessages(store, library).register(self.renderers)
+        self.renderers = all_renderers(store, library)
         self.metrics = metrics
         self.backups = backups
         self.dispatcher = Dispatcher(store, self.renderers, senders, clock, metrics=metrics, lease=lease)

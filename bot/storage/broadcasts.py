@@ -109,8 +109,20 @@ class Broadcasts:
             " WHERE d.ref = 'broadcast:' || b.id AND d.status IN ('pending', 'sending'))")
         return [self._row(row) for row in rows]
 
-    async def close(self, broadcast_id: int, outcome: Outcome, now: datetime) -> None:
-        """Done: keep the counts, forget the text."""
+    async def close(self, broadcast_id: int, outcome: Outcome, now: datetime, *, keep_text: bool = False) -> None:
+        """Done: keep the counts, forget the text (with `keep_text`, only later: see forget_texts)."""
+        text = "text" if keep_text else "NULL"
         await self.db.execute(
-            "UPDATE broadcasts SET status = 'done', text = NULL, sent = ?, skipped = ?, failed = ?, updated_at = ?"
-            " WHERE id = ?", (outcome.sent, outcome.skipped, outcome.failed, to_ts(now), broadcast_id))
+            f"UPDATE broadcasts SET status = 'done', text = {text}, sent = ?, skipped = ?, failed = ?,"  # noqa: S608
+            " updated_at = ? WHERE id = ?", (outcome.sent, outcome.skipped, outcome.failed, to_ts(now), broadcast_id))
+
+    async def went_to_discreet(self, ref: str) -> bool:
+        """Whether a copy went to someone on plain messages, who saw only a greeting and may still open it."""
+        return await self.db.fetchone(
+            "SELECT 1 FROM deliveries d JOIN contacts c ON c.id = d.contact_id"
+            " WHERE d.ref = ? AND d.status = 'sent' AND c.discreet = 1 LIMIT 1", (ref,)) is not None
+
+    async def forget_texts(self, closed_before: datetime) -> int:
+        """Forget the texts kept for discreet copies once the time to open them is over."""
+        return await self.db.execute("UPDATE broadcasts SET text = NULL WHERE status = 'done' AND text IS NOT NULL"
+                                     " AND updated_at < ?", (to_ts(closed_before),))

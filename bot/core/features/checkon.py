@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.core.checkon import COUNTDOWN, LOW_STREAK_CHOICE, QUIET_DAY_CHOICES
 from bot.core.domain import Buddy, Contact, ContactStatus, NewRequest, Reach, Rule, RuleState, is_buddy_code
 from bot.core.features.base import Feature, Turn, key
+from bot.core.features.cohorts import short
 from bot.core.features.move import WrongCodes
 from bot.core.messages import Choice, Reply
 from bot.core.peers import ask_next, give_up
@@ -36,6 +37,21 @@ def visible(text: str) -> str:
 async def notify(store: Store, contact_id: int, ui_key: str, idem: str, now: datetime) -> None:
     """A plain message to someone else, through the outbox (it respects their quiet hours and /stop)."""
     await store.deliveries.enqueue(contact_id, "notice", idem, now, {"key": ui_key}, now)
+
+
+def letgo_ref(contact_id: int) -> str:
+    """The outbox rows that carry this person's chosen name to a former buddy: deleted when the person forgets."""
+    return f"checkon:of:{contact_id}"
+
+
+async def let_go(store: Store, old: Buddy | None, now: datetime) -> None:
+    """The person chose someone else, a peer supporter or no one: a buddy who had accepted hears it once, with the
+    name they knew and nothing about why. Their pairing row is gone already, so no nudge can reach them again."""
+    if old is None or old.buddy_id is None:
+        return  # a link nobody accepted: there is no one to tell
+    await store.deliveries.enqueue(old.buddy_id, "notice", f"checkon:letgo:{old.id}", now,
+                                   {"key": "checkon.notify_buddy_ended", "values": {"name": old.name}}, now,
+                                   ref=letgo_ref(old.contact_id))
 
 
 async def tell_buddy(store: Store, contact_id: int, now: datetime) -> bool:
@@ -158,8 +174,18 @@ class CheckOnFeature(Feature):
                         or (quiet_days is None and low_streak is None):
                     raise StaleChoice("checkon")
                 await turn.set_state(NAME_STATE, {"days": quiet_days, "low": low_streak})
+                buddy = await store.checkon.of(contact.id)
+                keep = (Choice(key("checkon", "keep"), short(turn.t("checkon.btn_keep", name=buddy.name))),) \
+                    if buddy is not None else ()
                 return [Reply(turn.t("checkon.ask_name"),
-                              (Choice(key("checkon", "peer"), turn.t("checkon.btn_peer")),))]
+                              (*keep, Choice(key("checkon", "peer"), turn.t("checkon.btn_peer"))))]
+            case ["keep"] if turn.conversation.state == NAME_STATE:
+                if await store.checkon.of(contact.id) is None:  # they left meanwhile: a new name is needed
+                    return [Reply(turn.t("checkon.ask_name"))]
+                data = turn.conversation.data
+                await store.checkon.set_rule(contact.id, data.get("days"), data.get("low"), now)
+                await turn.clear_state()
+                return await self._overview(turn)
             case ["peer"] if turn.conversation.state == NAME_STATE:
                 if not await store.cohorts.memberships(contact.id):
                     return [Reply(turn.t("checkon.peer_no_group") + "\n" + turn.t("checkon.ask_name"))]
@@ -168,8 +194,8 @@ class CheckOnFeature(Feature):
             case ["stop"]:
                 await store.checkon.remove_rule(contact.id)
                 buddy = await store.checkon.of(contact.id)
-                if buddy is not None:
-                    await store.checkon.end(buddy.id)
+                if buddy is not None and await store.checkon.end(buddy.id):
+                    await let_go(store, buddy, now)
                 return [turn.with_menu(turn.t("checkon.stopped"))]
             case ["ok"]:
                 await store.checkon.rearm(contact.id, now)
@@ -217,6 +243,10 @@ class CheckOnFeature(Feature):
     def awaits_text(self, state: str) -> bool:
         return state == NAME_STATE
 
+    async def on_forget(self, turn: Turn) -> None:
+        """A former buddy's notice still waiting holds the name this person chose: it goes with them."""
+        await turn.store.deliveries.purge(letgo_ref(turn.require_contact().id))
+
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         if turn.conversation.state != NAME_STATE:
             raise StaleChoice("checkon")
@@ -224,13 +254,16 @@ class CheckOnFeature(Feature):
         if not name:
             return [Reply(turn.t("checkon.ask_name"))]
         contact, data, now = turn.require_contact(), turn.conversation.data, turn.now()
+        old = await turn.store.checkon.of(contact.id)  # a new buddy, or a peer supporter, replaces them
         if data.get("peer"):
             await turn.store.checkon.set_rule(contact.id, data.get("days"), data.get("low"), now, peer_name=name)
+            await let_go(turn.store, old, now)
             await turn.clear_state()
             return [turn.with_menu(turn.t("checkon.peer_set", name=name,
                                           hours=int(COUNTDOWN.total_seconds() // 3600)))]
         await turn.store.checkon.set_rule(contact.id, data.get("days"), data.get("low"), now)
         code, expires = await turn.store.checkon.invite(contact.id, name, now)
+        await let_go(turn.store, old, now)
         await turn.clear_state()
         link = f"https://t.me/{turn.engine.bot_username}?start={code}" if turn.engine.bot_username else ""
         how = turn.t("checkon.how_link", link=link, code=code) if link else turn.t("checkon.how_code", code=code)

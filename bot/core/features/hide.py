@@ -7,8 +7,12 @@ mode: every proactive message becomes a plain greeting.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from bot.core.domain import DeliveryStatus
 from bot.core.features.base import Feature, Turn, key
 from bot.core.messages import Choice, Reply
+from bot.core.proactive.render import SkipDelivery
 from bot.errors import StaleChoice
 
 
@@ -43,4 +47,21 @@ class Hide(Feature):
                 return [turn.with_menu(turn.t(f"hide.discreet_{choice}"))]
             case ["discreet", "no"]:
                 return [turn.with_menu(turn.t("hide.discreet_no"))]
+            case ["open", delivery_id] if delivery_id.isdigit():
+                return await self._open(turn, int(delivery_id))
         raise StaleChoice("hide")
+
+    async def _open(self, turn: Turn, delivery_id: int) -> list[Reply]:
+        """Discreet mode's "Open": what that greeting stood for, now that its own person has the chat open."""
+        from bot.core.proactive.renderers import all_renderers  # the renderers import features: not at load time
+
+        contact = turn.require_contact()
+        delivery = await turn.store.deliveries.get(delivery_id)
+        if delivery is None or delivery.contact_id != contact.id or delivery.status != DeliveryStatus.SENT:
+            return [turn.with_menu(turn.t("hide.gone"))]  # never someone else's, nor one that never went
+        try:
+            replies = await all_renderers(turn.store, turn.library).reveal(
+                delivery, replace(contact, discreet=False), turn.now())
+        except SkipDelivery:
+            return [turn.with_menu(turn.t("hide.gone"))]  # answered, ended or withdrawn since
+        return list(replies)

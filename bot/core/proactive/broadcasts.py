@@ -20,6 +20,9 @@ HEADER_KEY = "notify.broadcast_header"
 REPORT_KEY = "broadcast.notify_report"
 CANCELLED = "broadcast_cancelled"
 DRAFTS_KEPT = timedelta(days=1)  # an unsent draft's text is deleted after a day untouched
+# A copy sent to someone on plain messages arrived as a bare greeting; its words are kept this long after the
+# broadcast is done so that their "Open" can still show them, then forgotten like every other broadcast's.
+OPENABLE_FOR = timedelta(days=7)
 
 
 def message(library: Library, language: str, text: str) -> str:
@@ -61,7 +64,8 @@ async def report(store: Store, broadcast: Broadcast, now: datetime) -> Outcome:
         values = {"sent": outcome.sent, "skipped": outcome.skipped, "failed": outcome.failed}
         await store.deliveries.enqueue(broadcast.facilitator_id, "notice", f"{broadcast.ref}:report", now,
                                        {"key": REPORT_KEY, "values": values}, now)
-    await store.broadcasts.close(broadcast.id, outcome, now)
+    await store.broadcasts.close(broadcast.id, outcome, now,
+                                 keep_text=await store.broadcasts.went_to_discreet(broadcast.ref))
     return outcome
 
 
@@ -69,6 +73,7 @@ async def broadcast_tick(store: Store, now: datetime) -> int:
     """Start scheduled broadcasts that are due, report finished ones, delete abandoned drafts; return reports."""
     await store.broadcasts.start_due(now)
     await store.broadcasts.discard_abandoned(now - DRAFTS_KEPT)
+    await store.broadcasts.forget_texts(now - OPENABLE_FOR)
     finished = await store.broadcasts.finished()
     for broadcast in finished:
         await report(store, broadcast, now)

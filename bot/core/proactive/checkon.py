@@ -6,12 +6,23 @@ from datetime import datetime
 from functools import partial
 
 from bot.core.checkon import countdown_end, fires
-from bot.core.domain import Contact, ContactStatus, Delivery, Rule, RuleState
+from bot.core.domain import Contact, ContactStatus, Delivery, RequestStatus, Rule, RuleState
 from bot.core.features.checkon import KIND, ask_reply, nudge_reply, tell_buddy
 from bot.core.i18n import Library
 from bot.core.messages import Reply
 from bot.core.ports import Store
 from bot.core.proactive.render import Renderers, SkipDelivery
+
+
+async def with_a_peer(store: Store, contact_id: int) -> RequestStatus | None:
+    """Whether the person is in a peer conversation through /support (either side): RELAY while they talk, ASKING
+    while a supporter is being looked for them; None when not.
+
+    "Check on me" is for someone who went quiet. Someone talking with a peer is not quiet and has someone with
+    them, so while it lasts no buddy or second supporter is sent to reach out (one outreach at a time).
+    """
+    link = await store.support.link(contact_id)
+    return None if link is None else link.request.status
 
 
 async def checkon_tick(store: Store, now: datetime) -> int:
@@ -24,7 +35,12 @@ async def checkon_tick(store: Store, now: datetime) -> int:
         if person is None or person.status != ContactStatus.ACTIVE:
             changed += await store.checkon.rearm(rule.contact_id, now)  # /stop ends the countdown; no nudge later
         elif rule.deadline is not None and rule.deadline <= now:
-            changed += await tell_buddy(store, rule.contact_id, now)
+            peer = await with_a_peer(store, rule.contact_id)
+            if peer == RequestStatus.RELAY:  # they answered the only way that matters: talking with a peer
+                changed += await store.checkon.rearm(rule.contact_id, now)
+            elif peer is None:
+                changed += await tell_buddy(store, rule.contact_id, now)
+            # while a supporter is still being looked for, wait: that ends in a talk (above) or with no one free
     for rule in await store.checkon.in_state(RuleState.TOLD):
         if rule.deadline is not None and await store.checkins.since(rule.contact_id, rule.deadline):
             changed += await store.checkon.rearm(rule.contact_id, now)
@@ -38,6 +54,8 @@ async def _maybe_ask(store: Store, rule: Rule, now: datetime) -> int:
         return 0
     if not rule.by_peer and (buddy is None or not buddy.accepted):
         return 0
+    if await with_a_peer(store, contact.id) is not None:
+        return 0  # not quiet: talking with a peer, or asking for one; the rule counts again once that is over
     moods = [(c.at, c.mood) for c in await store.checkins.since(rule.contact_id, rule.since)]
     if not fires(rule.quiet_days, rule.low_streak, rule.since, moods, now):
         return 0
@@ -72,4 +90,6 @@ class CheckOnMessages:
         person = await self.store.contacts.get(buddy.contact_id)
         if person is None or person.status != ContactStatus.ACTIVE:
             raise SkipDelivery("stopped")  # the person said /stop after the nudge was queued
+        if await with_a_peer(self.store, person.id) == RequestStatus.RELAY:
+            raise SkipDelivery("with_a_peer")  # a peer is talking with them now: no second person reaching out
         return (nudge_reply(t, buddy),)

@@ -20,10 +20,13 @@ from bot.core.timing import local_now
 from bot.errors import CompanionError
 from bot.library.schema import FollowUpStep
 
-# In discreet mode every proactive message is the greeting; for these kinds its button shows what it stood for
-# once the chat is open (a relayed peer's words, a supporter's handle or a "check on me" question would
-# otherwise be on the lock screen of a shared phone).
-OPEN_KEYS = {"checkon": "checkon:show", "support": "support:show:{id}"}
+# In discreet mode every proactive message is the greeting; its one button shows what it stood for once the
+# chat is open (a follow-up, a broadcast, a relayed peer's words, a "check on me" question would otherwise be on
+# the lock screen of a shared phone). The button names the row only; what it shows is rendered when pressed.
+OPEN_KEY = "hide:open:{id}"
+# Kinds whose content stays what it was when sent: opened later, they show it as of that moment (a follow-up
+# opened the next day is not "expired"). Other kinds (a question, a conversation) are shown as they are now.
+AS_SENT = frozenset({followups.KIND, reminders.KIND, "notice", broadcasts.KIND})
 FOLLOWUP_EXPIRES = timedelta(hours=24)  # a follow-up more than a day late (the bot was down) is not sent
 Renderer = Callable[[Delivery, Contact, datetime], Awaitable[tuple[Reply, ...]]]
 
@@ -56,10 +59,17 @@ class Renderers:
         replies = await renderer(delivery, contact, now)
         if contact.discreet:
             # Discreet mode: a plain greeting on the screen; the person opens the bot to see what is new.
-            return (Reply(self.library.text(contact.language, "hide.greeting"),
-                          (Choice(OPEN_KEYS.get(delivery.kind, "menu:menu").format(id=delivery.id),
-                                  self.library.text(contact.language, "hide.btn_open")),)),)
+            text = self.library.text
+            return (Reply(text(contact.language, "hide.greeting"),
+                          (Choice(OPEN_KEY.format(id=delivery.id), text(contact.language, "hide.btn_open")),)),)
         return replies
+
+    async def reveal(self, delivery: Delivery, contact: Contact, now: datetime) -> tuple[Reply, ...]:
+        """What a discreet greeting stood for, for its own person who opened it; SkipDelivery when it is gone."""
+        renderer = self.by_kind.get(delivery.kind)
+        if renderer is None:
+            raise SkipDelivery("unknown_kind")
+        return await renderer(delivery, contact, delivery.due_at if delivery.kind in AS_SENT else now)
 
     def _step(self, language: str, step_id: str) -> FollowUpStep | None:
         for plan in (self.library.pack(language).followups, self.library.base.followups):
@@ -89,7 +99,7 @@ class Renderers:
         if delivery.payload.get("day") != today.isoformat():
             raise SkipDelivery("expired")
         checkins = await self.store.checkins.since(contact.id, now - timedelta(days=1, hours=2))
-        if any(local_now(c.at, contact.timezone).date() == today for c in checkins):
+        if any(local_now(c.at, contact.timezone).date() == today for c in checkins if c.at <= now):
             raise SkipDelivery("checked_in")
         text = self.library.text
         return (Reply(text(contact.language, "remind.nudge"), (

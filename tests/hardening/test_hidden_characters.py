@@ -9,7 +9,7 @@ from bot.core.proactive.broadcasts import message as broadcast_message
 from bot.core.text import message, visible
 from tests.broadcasting import write
 from tests.outbox import FakeSender, dispatcher, facilitator, member, new_cohort
-from tests.peers import Post, ask_for_peer, group, offer, scene
+from tests.peers import Person, Post, ask_for_peer, group, offer, scene
 
 HIDDEN = ("\u202e", "\u202d", "\u2066", "\u2067", "\u2069", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f",
           "\ufeff", "\u2060", "\x00", "\x1b", "\x07", "\u3164")
@@ -111,3 +111,20 @@ def test_joiners_stay_only_inside_emoji() -> None:
         "phone \U0001f642a \U0001f642 \U0001f642\u200d\U0001f642"
     assert message("\U0001f3f4\U000e0061\U000e0062\U000e007f hidden") == "\U0001f3f4 hidden"  # no made-up tag flags
     assert message("\u202e\u2067\u200b\u2060\ufeff\x1b[31m\x00") == "[31m"
+
+
+async def test_a_buddy_name_of_blank_letters_is_asked_again(services: Services) -> None:
+    """The name a buddy sees goes through the same cleaning: a Hangul filler looks like nothing at all."""
+    ana, bo = Person(services, "ana"), Person(services, "bo")
+    await ana.consent()
+    await bo.consent()
+    await ana.send("/checkon")
+    await ana.press("2 days quiet")
+    await ana.send("\u3164\u3164")
+    assert "What name should your buddy see?" in ana.text
+    await ana.send(_hide("Sunny"))
+    code = next(word for word in ana.text.split() if word.startswith("BD-"))
+    await bo.send(f"/buddy {code}")
+    assert "Sunny" in bo.text
+    for char in HIDDEN:
+        assert char not in bo.text + ana.text, repr(char)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.app import Services
 from bot.core.proactive.broadcasts import message as broadcast_message
+from bot.core.reach import parse_phone
 from bot.core.text import message, visible
 from tests.broadcasting import write
 from tests.outbox import FakeSender, dispatcher, facilitator, member, new_cohort
@@ -128,3 +129,11 @@ async def test_a_buddy_name_of_blank_letters_is_asked_again(services: Services) 
     assert "Sunny" in bo.text
     for char in HIDDEN:
         assert char not in bo.text + ana.text, repr(char)
+
+
+def test_a_phone_number_shown_to_a_peer_is_plain_digits() -> None:
+    """Superscript digits look like a number but dial nothing (and break the wa.me link); other scripts' digits
+    are read as the digits they are."""
+    assert parse_phone("+²⁵⁴ ⁷¹² ³⁴⁵ ⁶⁷⁸") is None
+    assert parse_phone("+٢٥٤ ٧١٢ ٣٤٥ ٦٧٨") == "+254712345678"
+    assert parse_phone("+254 712 345 678") == "+254712345678"

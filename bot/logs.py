@@ -2,8 +2,9 @@
 
 Libraries log generously at DEBUG: PTB and httpx print request URLs (the bot token is in every Bot API URL)
 and bodies (chat ids, message text), aiosqlite prints each statement with its parameters, pywa prints
-payloads. A filter on every handler drops their records below WARNING, and masks bot tokens, long digit
-runs (chat ids, phone numbers) and the configured secrets in whatever is left, ours included.
+payloads, uvicorn names client IPs and query strings. A filter on every handler drops their records below
+WARNING, and masks bot tokens, long digit runs (chat ids, phone numbers) and the configured secrets in
+whatever is left, ours included.
 LOG_FORMAT=json writes the same records as one JSON object per line, for log collectors.
 """
 
@@ -21,7 +22,11 @@ from pythonjsonlogger.json import JsonFormatter
 from bot.config import Settings
 
 LIBRARIES = frozenset({"telegram", "httpx", "httpcore", "aiosqlite", "pywa", "pywa_async", "hpack", "h11",
-                       "matplotlib", "PIL"})
+                       "matplotlib", "PIL", "uvicorn"})
+# The web server's loggers: they write through the root handler only (uvicorn's own default set-up gives them
+# handlers of their own that no filter guards). Its access and connection lines, which name client IPs and
+# query strings, are INFO and below, so the library rule drops them.
+WEB_SERVER = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 BOT_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 LONG_NUMBER = re.compile(r"(?<![\w.])\+?\d{6,}(?![\w.])")
@@ -50,6 +55,9 @@ class PrivateLogFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = self.mask(record.exc_text)
+        record.exc_info = None  # else the JSON formatter formats the traceback afresh, unmasked, from exc_info
+        if record.stack_info:
+            record.stack_info = self.mask(record.stack_info)
         return True
 
 
@@ -73,6 +81,9 @@ def configure_logging(level: int = logging.INFO, stream: TextIO | None = None,
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    for name in WEB_SERVER:
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines show request URLs, bot token included
     return private
 

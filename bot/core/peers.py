@@ -20,6 +20,7 @@ from bot.core.messages import Choice, Reply
 from bot.core.ports import Store
 from bot.core.proactive.render import Renderers, SkipDelivery
 from bot.core.reach import reach_text
+from bot.core.text import message as shown
 from bot.core.timing import QuietHours, local_now, minute_of_day
 
 KIND = "support"
@@ -164,12 +165,13 @@ def relay_ref(request_id: int) -> str:
 
 
 async def relay(store: Store, link: Link, text: str, now: datetime, *, urgent: bool = False) -> None:
-    """Pass words on to the other side of a relay, with no name, number or address attached.
+    """Pass words on to the other side of a relay, with no name, number or address attached, and with no
+    hidden character that could make them read as something else (cleaned again when shown).
 
     Urgent words (the writer may be in danger) go with a short note on how to respond and where help is."""
     assert link.other_id is not None
     await store.support.touch(link.request.id, now)
-    message: dict[str, Any] = {"m": "relay", "request": link.request.id, "text": text}
+    message: dict[str, Any] = {"m": "relay", "request": link.request.id, "text": shown(text)}
     if urgent:
         message["urgent"] = True
     await send(store, link.other_id, message,
@@ -246,10 +248,10 @@ class SupportMessages:
                 await self._open(int(payload["request"]), RequestStatus.RELAY, RequestStatus.ENDED)
                 if payload.get("urgent"):  # the writer may be in danger: how to respond, and where help is
                     note = self.library.text(
-                        language, "support.notify_relay_urgent", text=str(payload["text"]),
+                        language, "support.notify_relay_urgent", text=shown(str(payload["text"])),
                         emergency=self.library.emergency_number or self.library.help(language).emergency_unset)
                     return (Reply(f"{note}\n\n{local_services(self.library, language)}"),)
-                return (Reply(self.library.text(language, "support.notify_relay", text=str(payload["text"]))),)
+                return (Reply(self.library.text(language, "support.notify_relay", text=shown(str(payload["text"])))),)
             case "say":
                 return (self._say(str(payload["key"]), language, bool(payload.get("services"))),)
         raise SkipDelivery("unknown_message")

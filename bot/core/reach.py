@@ -7,6 +7,7 @@ both agreed, so these helpers never log it.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bot.core.domain import Reach
 from bot.core.features.base import key
@@ -30,9 +31,9 @@ def parse_phone(text: str) -> str | None:
     """A phone number for WhatsApp in international form ('+254 712 345 678' -> '+254712345678')."""
     cleaned = _PHONE_CHARS.sub("", text.strip())
     digits = cleaned.removeprefix("+")
-    if not digits.isdigit() or not MIN_PHONE_DIGITS <= len(digits) <= MAX_PHONE_DIGITS:
-        return None
-    return f"+{digits}"
+    if not digits.isdecimal() or not MIN_PHONE_DIGITS <= len(digits) <= MAX_PHONE_DIGITS:
+        return None  # isdecimal, not isdigit: superscript digits look like a number but dial nothing
+    return "+" + "".join(str(unicodedata.decimal(digit)) for digit in digits)  # '٢٥٤' -> '254
 
 
 def parse_detail(reach: Reach, text: str) -> str | None:

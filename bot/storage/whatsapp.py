@@ -1,6 +1,9 @@
 """WhatsApp state that must survive a restart, stored minimally.
 
 Message ids already handled are kept only as keyed hashes, so a webhook replayed after a restart does nothing.
+The key comes from the channel (derived from the app secret that signs the webhooks), not from DATA_KEY: a
+hash that `db rotate-key` cannot recompute (the ids are not kept) would stop matching, and a replay delivered
+right after a rotation would be answered again.
 The numbered choices last shown and the proactive messages held behind the template's button are kept
 encrypted, only for people who consented (found through their look-up hash), and all of it expires.
 """
@@ -8,6 +11,8 @@ encrypted, only for people who consented (found through their look-up hash), and
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,12 +69,12 @@ class WhatsAppMemory:
         self.vault = vault
         self._sightings = 0
 
-    async def first_sight(self, message_id: str, now: datetime) -> bool:
+    async def first_sight(self, message_id: str, key: bytes, now: datetime) -> bool:
         """True the first time a message id is seen (within SEEN_FOR); False for a replay."""
         self._sightings += 1
         if self._sightings % PURGE_EVERY == 0:
             await self.purge(now)
-        digest = self.vault.lookup(f"whatsapp-message:{message_id}")
+        digest = hmac.new(key, f"whatsapp-message:{message_id}".encode(), hashlib.sha256).digest()
         changed = await self.db.execute(
             "INSERT INTO whatsapp_seen (digest, expires_at) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING",
             (digest, to_ts(now + SEEN_FOR)))

@@ -25,6 +25,7 @@ from bot.core.clock import Clock
 from bot.core.engine import Engine
 from bot.core.messages import Address, Incoming, Reply
 from bot.core.outbound import DeliveryError, Sender
+from bot.storage.crypto import derive
 from bot.storage.store import Store
 from bot.web import MAX_BODY_BYTES, load_json, read_body
 
@@ -53,6 +54,9 @@ class WhatsAppChannel:
         self.messenger: Messenger = sender.messenger
         self.phone_number_id = phone_number_id
         self.app_secret = app_secret.encode()
+        # Message ids are remembered as hashes keyed from the secret that signs the webhooks, not from DATA_KEY:
+        # they still match after `db rotate-key`, and a body signed with an older app secret no longer passes.
+        self.seen_key = derive(app_secret, "whatsapp-seen-v1")
         self.verify_token = verify_token
         self._tasks: set[asyncio.Task[None]] = set()
         self._locks: weakref.WeakValueDictionary[Address, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -109,7 +113,7 @@ class WhatsAppChannel:
         payload = parse(data, self.phone_number_id)
         for message in payload.messages:
             # Remembered in the database, so a replay after a restart is recognised too.
-            if await self.store.whatsapp.first_sight(message.id, self.clock.now()):
+            if await self.store.whatsapp.first_sight(message.id, self.seen_key, self.clock.now()):
                 self._spawn(self._answer(message))
         if payload.statuses:
             self._spawn(self._record(payload.statuses))

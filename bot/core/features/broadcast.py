@@ -15,6 +15,7 @@ from bot.core.features.base import Feature, Turn, key
 from bot.core.features.cohorts import owned_cohort, parse_date, short
 from bot.core.messages import Choice, Reply
 from bot.core.proactive import broadcasts
+from bot.core.text import message
 from bot.core.timing import local_now, zone_of
 from bot.core.zones import parse_clock
 from bot.errors import StaleChoice
@@ -29,14 +30,13 @@ MAX_CHARS = 3500  # with the header, well inside Telegram's and WhatsApp's 4096
 MAX_COHORTS = 8  # with Next and Cancel: ten choices, a WhatsApp list
 MAX_LISTED = 5
 LATEST = timedelta(days=366)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _MARKUP = re.compile(r"\*\*|__|```|~~|\*[^*\s][^*\n]*\*|_[^_\s][^_\n]*_|</?[a-zA-Z][^>]*>")
 
 
 def clean(text: str) -> str:
-    """Plain text as it will be sent: no control characters, at most one blank line in a row, trimmed."""
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """Plain text as it will be sent: no hidden characters, at most one blank line in a row, trimmed."""
+    text = message(text)
     return _BLANK_LINES.sub("\n\n", "\n".join(line.rstrip() for line in text.split("\n"))).strip()
 
 

@@ -19,6 +19,7 @@ from bot.core.features.move import WrongCodes
 from bot.core.messages import Choice, Reply
 from bot.core.peers import ask_next, give_up
 from bot.core.ports import Store
+from bot.core.text import one_line
 from bot.errors import StaleChoice
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,8 @@ MAX_NAME_CHARS = 40
 
 
 def visible(text: str) -> str:
-    """What another person may see of a typed name: printable characters only (no bidi or zero-width tricks)."""
-    return "".join(ch for ch in text if ch.isprintable()).strip()[:MAX_NAME_CHARS]
+    """What another person may see of a typed name: the shared cleaning (no bidi, zero-width or blank tricks)."""
+    return one_line(text)[:MAX_NAME_CHARS].strip()
 
 
 async def notify(store: Store, contact_id: int, ui_key: str, idem: str, now: datetime) -> None:

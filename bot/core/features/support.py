@@ -43,6 +43,7 @@ from bot.core.peers import (
 )
 from bot.core.proactive.render import SkipDelivery
 from bot.core.reach import parse_detail, reach_choices, reach_text
+from bot.core.text import message
 from bot.errors import StaleChoice
 
 ALIAS_STATE = "support.alias"
@@ -251,11 +252,14 @@ class Support(Feature):
             return None
         if len(text) > MAX_RELAY_CHARS:
             return [Reply(turn.t("support.too_long", max=MAX_RELAY_CHARS))]
+        words = message(text).strip()
+        if not words:  # nothing visible (a lone zero-width space): not passed on, answered like any unclear text
+            return None
         other = await turn.store.contacts.get(link.other_id)
         if other is None or other.status != ContactStatus.ACTIVE:
             await end(turn.store, link, turn.now())
             return [turn.with_menu(turn.t("support.relay_closed"))]
-        await relay(turn.store, link, text.strip(), turn.now(), urgent=bool(turn.crisis))
+        await relay(turn.store, link, words, turn.now(), urgent=bool(turn.crisis))
         if turn.crisis:  # the card went out above; say the words still reached the peer
             return [Reply(turn.t("support.relay_passed_on"))]
         return []

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot.core.domain import Broadcast, BroadcastStatus, NewDelivery, Outcome
 from bot.core.i18n import Library
 from bot.core.ports import Store
+from bot.core.text import message as shown
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,9 @@ OPENABLE_FOR = timedelta(days=7)
 
 
 def message(library: Library, language: str, text: str) -> str:
-    """What a member reads: the discreet header (all a lock screen shows), then the facilitator's words."""
-    return f"{library.text(language, HEADER_KEY)}\n\n{text}"
+    """What a member reads: the discreet header (all a lock screen shows), then the facilitator's words (cleaned
+    again here: a broadcast scheduled before hidden characters were removed on input still goes out clean)."""
+    return f"{library.text(language, HEADER_KEY)}\n\n{shown(text)}"
 
 
 def idem_key(broadcast_id: int, contact_id: int) -> str:

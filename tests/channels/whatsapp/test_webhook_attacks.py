@@ -1,9 +1,12 @@
-"""Attacks on the WhatsApp webhook: huge bodies, odd signature headers, deep JSON, and replays after a restart;
-and what a restart must not lose (numbered choices, held messages)."""
+"""Attacks on the WhatsApp webhook: huge bodies, odd signature headers, deep JSON, and replays after a restart
+or a key rotation; and what a restart must not lose (numbered choices, held messages)."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,8 @@ from bot.web import MAX_BODY_BYTES
 from tests.channels.whatsapp.test_sender import REMINDER, consented, reminder, sender_of
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.whatsapp import APP_SECRET, Rig, inbound, serve, template_button, text, whatsapp_settings
-from tests.helpers import stored_bytes
+from tests.helpers import CONTENT, ROOT, TEST_KEY, stored_bytes
+from tests.storage.test_rotation import NEW_KEY
 
 CHUNK = 1 << 20
 
@@ -77,6 +81,27 @@ async def test_a_message_replayed_after_a_restart_does_nothing(tmp_path: Path, c
         assert (await rig.post(payload)).status_code == 200
     assert len(graph.sent) == answered
     assert b"wamid.replayed-once" not in stored_bytes(tmp_path / "companion.db")
+
+
+async def test_a_message_replayed_after_a_key_rotation_does_nothing(tmp_path: Path, clock: FakeClock,
+                                                                  graph: FakeGraph) -> None:
+    """`db rotate-key` between two deliveries of one signed body: it is answered once."""
+    base_url = await graph.start()
+    payload = inbound("254700000012", text("hello"), message_id="wamid.replayed-after-rotation")
+    async for rig in serve(whatsapp_settings(tmp_path, base_url), clock, graph):
+        assert (await rig.post(payload)).status_code == 200
+    answered = len(graph.sent)
+    assert answered >= 1
+    env = {**os.environ, "DATABASE_PATH": str(tmp_path / "companion.db"), "DATA_KEY": TEST_KEY,
+           "NEW_DATA_KEY": NEW_KEY, "CONTENT_DIR": str(CONTENT)}
+    rotated = subprocess.run([sys.executable, "-m", "bot", "db", "rotate-key"], env=env, cwd=ROOT, text=True,
+                             capture_output=True, timeout=60, check=False)
+    assert rotated.returncode == 0, rotated.stderr
+    async for rig in serve(whatsapp_settings(tmp_path, base_url, data_key=NEW_KEY), clock, graph):
+        assert (await rig.post(payload)).status_code == 200
+        assert (await rig.post(inbound("254700000012", text("hello again")))).status_code == 200
+    assert len(graph.sent) == answered + 1  # the replay did nothing; a new message is still answered
+    assert b"wamid.replayed-after-rotation" not in stored_bytes(tmp_path / "companion.db")
 
 
 async def test_numbered_choices_survive_a_restart(tmp_path: Path, clock: FakeClock, graph: FakeGraph) -> None:

@@ -26,7 +26,8 @@ class Address:
 # --- from core: messages.py (what a reply is: the outbox and WhatsApp's memory keep replies too) ---
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """A button. `means` is "yes" or "no" where the choice answers a yes/no question, so typed words match."""
+    """A button. `means` is "yes" or "no" where the choice answers a yes/no question, so typed words match, and
+    "cancel" where it cancels the step it is offered at (a typed "stop" or "cancel" presses it)."""
 
     key: str
     label: str
@@ -140,6 +141,8 @@ class Conversation:
     def feature(self) -> str | None:
         return self.state.split(".", 1)[0] if self.state else None
 
+
+CANCEL = "cancel"  # Choice.means of a button that cancels the step it is offered at
 
 QUIET_HOURS = "quiet_hours"  # the reason on a row held back until the person's quiet hours end
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from bot.core.clock import Clock
 from bot.core.crisis import Signal
-from bot.core.domain import ContactStatus, Conversation
+from bot.core.domain import CANCEL, ContactStatus, Conversation
 from bot.core.features.base import Feature, Turn
 from bot.core.features.help import urgent_card
 from bot.core.flood import FloodGuard, Verdict
@@ -143,6 +143,34 @@ class Engine:
         """A stop (like a crisis) always gets through, even from someone who is flooding."""
         return incoming.command == "stop" or self.library.command_for_word(text) == "stop"
 
+    def _leaving(self, turn: Turn, incoming: Incoming, text: str) -> bool:
+        """'stop' or 'cancel' typed in the middle of a step means "stop this", not "stop everything".
+
+        STOP typed in capitals stays the opt-out keyword (it wins over any conversation), and /stop the command.
+        """
+        typed = text.strip()
+        return (incoming.command is None and incoming.choice is None and turn.contact is not None
+                and turn.conversation.state is not None and not typed.isupper()
+                and self.library.is_leave_word(typed))
+
+    async def _leave(self, turn: Turn, text: str) -> list[Reply]:
+        """Cancel the step as its Cancel button would (or, at a yes/no step, its "no" where the word is one);
+        with neither, leave the step as any command would. One line says how to stop everything."""
+        offered = self._offered(turn)
+        way_out = next((choice for choice in offered if choice.means == CANCEL), None)
+        if way_out is None:
+            typed = self._typed(turn, text, numbers=False, partial=False)
+            way_out = typed if typed is not None and typed.means == "no" else None
+        if way_out is not None:
+            replies = await self._choice(turn, way_out.key)
+        else:
+            await turn.clear_state()
+            replies = [turn.with_menu(turn.t("typed.left"))]
+        if not replies:
+            return [Reply(turn.t("typed.stop_all"), turn.menu_choices())]
+        last = replies[-1]
+        return [*replies[:-1], replace(last, text=f"{last.text}\n\n{turn.t('typed.stop_all')}")]
+
     def _hint(self, incoming: Incoming) -> str:
         hint = incoming.language_hint
         return hint if hint and self.library.supports(hint) else self.default_language
@@ -169,7 +197,9 @@ class Engine:
     async def _route(self, turn: Turn, incoming: Incoming, text: str) -> list[Reply]:
         try:
             command, args = self._command_of(turn, incoming, text)
-            if command is not None:
+            if self._leaving(turn, incoming, text):
+                replies = await self._leave(turn, text)
+            elif command is not None:
                 replies = await self.run_command(turn, command, args)
             elif incoming.choice is not None:
                 typed = await self._typed_number(turn, incoming)

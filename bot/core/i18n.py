@@ -161,6 +161,14 @@ class Library:
         no = own_no | (any_no - own_yes - any_yes)
         return frozenset(w for w in yes if w), frozenset(w for w in no if w)
 
+    @cached_property
+    def _leave_words(self) -> frozenset[str]:
+        return frozenset(normalize(w) for pack in self.packs.values() for w in pack.words.leave_words) - {""}
+
+    def is_leave_word(self, text: str) -> bool:
+        """True when typed text, whole, means "stop this" in any language ('stop', 'annuler', 'sitisha')."""
+        return normalize(text) in self._leave_words
+
     def command_for_word(self, word: str) -> str | None:
         """The command a typed word stands for in any language ('menu', 'msaada', 'STOP')."""
         return self._command_words.get(word.strip().lower())

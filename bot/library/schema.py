@@ -156,6 +156,8 @@ class Words(Strict):
     # Typed answers to a yes/no question ("yes", "ok", "I agree"); matched without case, accents or punctuation.
     yes_words: tuple[str, ...] = ()
     no_words: tuple[str, ...] = ()
+    # Typed in the middle of a step: "stop this" (the step is cancelled), not "stop everything" (/stop).
+    leave_words: tuple[str, ...] = ()
 
 
 class LanguageInfo(Strict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta
 
-from bot.core.domain import QUIET_HOURS, UNDER_WAY, Action, Broadcast, BroadcastStatus, Cohort, CohortStatus
+from bot.core.domain import CANCEL, QUIET_HOURS, UNDER_WAY, Action, Broadcast, BroadcastStatus, Cohort, CohortStatus
 from bot.core.features.base import Feature, Turn, key
 from bot.core.features.cohorts import owned_cohort, parse_date, short
 from bot.core.messages import Choice, Reply
@@ -136,7 +136,7 @@ class BroadcastFeature(Feature):
                 cohort = await owned_cohort(turn, str(draft.cohort_ids[0]), open_only=True)
                 await turn.set_state(WHEN_STATE, {"id": draft.id})
                 return [Reply(turn.t("broadcast.ask_when", zone=cohort.timezone, example=self._example(turn, cohort)),
-                              (Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop")),))]
+                              (Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop"), CANCEL),))]
             case ["edit", draft_id] if state == PREVIEW_STATE:
                 draft = await self._draft(turn, draft_id)
                 await turn.store.broadcasts.discard_drafts(turn.require_contact().id)
@@ -173,7 +173,7 @@ class BroadcastFeature(Feature):
         toggles = tuple(Choice(key("broadcast", "pick", c.id), short(("✅ " if c.id in chosen else "") + c.name))
                         for c in cohorts)
         return Reply(turn.t(text_key), (*toggles, Choice(key("broadcast", "next"), turn.t("broadcast.btn_next")),
-                                        Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop"))))
+                                        Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop"), CANCEL)))
 
     async def _repick(self, turn: Turn, chosen: list[int], text_key: str) -> Reply:
         owned = await turn.store.cohorts.owned_by(turn.require_contact().id)
@@ -194,7 +194,7 @@ class BroadcastFeature(Feature):
         cohorts = await self._cohorts(turn, cohort_ids)
         await turn.set_state(TEXT_STATE, {"cohorts": cohort_ids})
         return [Reply(turn.t("broadcast.ask_text", cohorts=_names(cohorts), max=MAX_CHARS),
-                      (Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop")),))]
+                      (Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop"), CANCEL),))]
 
     async def _got_text(self, turn: Turn, text: str) -> list[Reply]:
         cohort_ids = [int(c) for c in turn.conversation.data.get("cohorts", [])]
@@ -219,7 +219,7 @@ class BroadcastFeature(Feature):
                 Choice(key("broadcast", "now", draft.id), turn.t("broadcast.btn_now")),
                 Choice(key("broadcast", "later", draft.id), turn.t("broadcast.btn_later")),
                 Choice(key("broadcast", "edit", draft.id), turn.t("broadcast.btn_edit")),
-                Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop")))),
+                Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop"), CANCEL))),
         ]
 
     # --- sending and scheduling ---------------------------------------------------------------------------

@@ -136,6 +136,8 @@ class Conversation:
     data: dict[str, Any] = field(default_factory=dict)
     offered: Offered = ()
     asked: str = ""
+    # The buttons of the latest proactive message, when none of the bot's replies has offered buttons since.
+    prompt: Prompt | None = None
 
     @property
     def feature(self) -> str | None:
@@ -465,6 +467,16 @@ class CohortStats:
 # against them, and the question is asked again when it matches none. Both are stored inside the encrypted
 # data under names no feature uses.
 Offered = tuple[tuple[str, str, str], ...]
+
+
+# --- from storage: prompts.py ---
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """The choices of the latest proactive message with buttons (a follow-up, a reminder, a peer's request), so a
+    typed answer works as the press would; never its text. Kept until `until` (then it is no longer an answer)."""
+
+    offered: Offered
+    until: datetime
 
 
 # --- from storage: facilitators.py ---

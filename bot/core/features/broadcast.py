@@ -8,6 +8,7 @@ choice is checked against the state and the database: only the owner's open coho
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
 from bot.core.domain import CANCEL, QUIET_HOURS, UNDER_WAY, Action, Broadcast, BroadcastStatus, Cohort, CohortStatus
@@ -18,6 +19,7 @@ from bot.core.proactive import broadcasts
 from bot.core.timing import local_now, zone_of
 from bot.core.zones import parse_clock
 from bot.errors import StaleChoice
+from bot.library.schema import SpokenClock
 
 PICK_STATE = "broadcast.pick"
 TEXT_STATE = "broadcast.text"
@@ -40,14 +42,15 @@ def clean(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(line.rstrip() for line in text.split("\n"))).strip()
 
 
-def parse_moment(text: str, zone: str, today: datetime) -> datetime | None:
-    """'2026-03-14 18:30', '14/03/2026 7 pm' or just '18:30' (today), on the clock of `zone`; None if unreadable."""
+def parse_moment(text: str, zone: str, today: datetime, spoken: Sequence[SpokenClock] = ()) -> datetime | None:
+    """'2026-03-14 18:30', '14/03/2026 7 pm', '14/03/2026 saa mbili usiku' or just '18:30' (today), on the clock
+    of `zone`; None if unreadable."""
     cleaned = text.strip().replace("T", " ")
-    minute = parse_clock(cleaned)
+    minute = parse_clock(cleaned, spoken)
     day = today.date() if minute is not None else None
     if minute is None:
         head, _, clock = cleaned.partition(" ")
-        day, minute = parse_date(head), parse_clock(clock)
+        day, minute = parse_date(head), parse_clock(clock, spoken)
     if day is None or minute is None:
         return None
     return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone_of(zone))
@@ -241,7 +244,8 @@ class BroadcastFeature(Feature):
         draft = await self._draft(turn, str(turn.conversation.data.get("id")))
         cohort = await owned_cohort(turn, str(draft.cohort_ids[0]), open_only=True)
         example = self._example(turn, cohort)
-        moment = parse_moment(text, cohort.timezone, local_now(turn.now(), cohort.timezone))
+        moment = parse_moment(text, cohort.timezone, local_now(turn.now(), cohort.timezone),
+                              turn.library.spoken_clocks)
         if moment is None:
             return [Reply(turn.t("broadcast.bad_when", example=example))]
         if moment <= turn.now():

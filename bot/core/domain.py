@@ -26,7 +26,8 @@ class Address:
 # --- from core: messages.py (what a reply is: the outbox and WhatsApp's memory keep replies too) ---
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """A button. `means` is "yes" or "no" where the choice answers a yes/no question, so typed words match."""
+    """A button. `means` is "yes" or "no" where the choice answers a yes/no question, so typed words match, and
+    "cancel" where it cancels the step it is offered at (a typed "stop" or "cancel" presses it)."""
 
     key: str
     label: str
@@ -135,11 +136,15 @@ class Conversation:
     data: dict[str, Any] = field(default_factory=dict)
     offered: Offered = ()
     asked: str = ""
+    # The buttons of the latest proactive message, when none of the bot's replies has offered buttons since.
+    prompt: Prompt | None = None
 
     @property
     def feature(self) -> str | None:
         return self.state.split(".", 1)[0] if self.state else None
 
+
+CANCEL = "cancel"  # Choice.means of a button that cancels the step it is offered at
 
 QUIET_HOURS = "quiet_hours"  # the reason on a row held back until the person's quiet hours end
 
@@ -462,6 +467,16 @@ class CohortStats:
 # against them, and the question is asked again when it matches none. Both are stored inside the encrypted
 # data under names no feature uses.
 Offered = tuple[tuple[str, str, str], ...]
+
+
+# --- from storage: prompts.py ---
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """The choices of the latest proactive message with buttons (a follow-up, a reminder, a peer's request), so a
+    typed answer works as the press would; never its text. Kept until `until` (then it is no longer an answer)."""
+
+    offered: Offered
+    until: datetime
 
 
 # --- from storage: facilitators.py ---

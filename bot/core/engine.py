@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from bot.core.clock import Clock
 from bot.core.crisis import Signal
-from bot.core.domain import ContactStatus, Conversation
+from bot.core.domain import CANCEL, ContactStatus, Conversation, Prompt
 from bot.core.features.base import Feature, Turn
 from bot.core.features.help import urgent_card
 from bot.core.flood import FloodGuard, Verdict
@@ -21,7 +21,7 @@ from bot.core.i18n import Library
 from bot.core.messages import Address, Choice, Incoming, Reply
 from bot.core.ports import Store
 from bot.core.timing import local_now
-from bot.core.typed import resolve
+from bot.core.typed import offered_in, resolve
 from bot.errors import BadInput, StaleChoice
 
 log = logging.getLogger(__name__)
@@ -143,6 +143,34 @@ class Engine:
         """A stop (like a crisis) always gets through, even from someone who is flooding."""
         return incoming.command == "stop" or self.library.command_for_word(text) == "stop"
 
+    def _leaving(self, turn: Turn, incoming: Incoming, text: str) -> bool:
+        """'stop' or 'cancel' typed in the middle of a step means "stop this", not "stop everything".
+
+        STOP typed in capitals stays the opt-out keyword (it wins over any conversation), and /stop the command.
+        """
+        typed = text.strip()
+        return (incoming.command is None and incoming.choice is None and turn.contact is not None
+                and turn.conversation.state is not None and not typed.isupper()
+                and self.library.is_leave_word(typed))
+
+    async def _leave(self, turn: Turn, text: str) -> list[Reply]:
+        """Cancel the step as its Cancel button would (or, at a yes/no step, its "no" where the word is one);
+        with neither, leave the step as any command would. One line says how to stop everything."""
+        offered = self._offered(turn)
+        way_out = next((choice for choice in offered if choice.means == CANCEL), None)
+        if way_out is None:
+            typed = self._typed(turn, text, numbers=False, partial=False)
+            way_out = typed if typed is not None and typed.means == "no" else None
+        if way_out is not None:
+            replies = await self._choice(turn, way_out.key)
+        else:
+            await turn.clear_state()
+            replies = [turn.with_menu(turn.t("typed.left"))]
+        if not replies:
+            return [Reply(turn.t("typed.stop_all"), turn.menu_choices())]
+        last = replies[-1]
+        return [*replies[:-1], replace(last, text=f"{last.text}\n\n{turn.t('typed.stop_all')}")]
+
     def _hint(self, incoming: Incoming) -> str:
         hint = incoming.language_hint
         return hint if hint and self.library.supports(hint) else self.default_language
@@ -167,9 +195,12 @@ class Engine:
         return [Reply(shown, () if flow else turn.menu_choices()), *flow]
 
     async def _route(self, turn: Turn, incoming: Incoming, text: str) -> list[Reply]:
+        prompt = self._prompt(turn)
         try:
             command, args = self._command_of(turn, incoming, text)
-            if command is not None:
+            if self._leaving(turn, incoming, text):
+                replies = await self._leave(turn, text)
+            elif command is not None:
                 replies = await self.run_command(turn, command, args)
             elif incoming.choice is not None:
                 typed = await self._typed_number(turn, incoming)
@@ -183,7 +214,38 @@ class Engine:
         except BadInput as exc:
             return [Reply(turn.t(exc.key), turn.menu_choices())]
         await self._remember(turn, replies)
+        if prompt is not None and turn.contact is not None and (
+                any(reply.choices for reply in replies) or incoming.choice in {key for key, _, _ in prompt.offered}):
+            # Answered, or a reply's own buttons are the latest now.
+            await self.store.prompts.drop(turn.contact.id, prompt.until)
         return replies
+
+    def _prompt(self, turn: Turn) -> Prompt | None:
+        """The buttons of the latest proactive message, when no reply has offered buttons since (and not expired)."""
+        prompt = turn.conversation.prompt
+        return prompt if prompt is not None and prompt.until > self.clock.now() else None
+
+    async def _answer_prompt(self, turn: Turn, prompt: Prompt, text: str, *, whole: bool) -> list[Reply] | None:
+        """A typed answer to the latest proactive message's buttons, pressed as the button would be; None when it
+        is not one. `whole`: where the step takes typed words, only a whole label counts (no yes/no, no number)."""
+        choices = tuple(Choice(key, label, means) for key, label, means in prompt.offered)
+        if whole:
+            typed = resolve(text, choices, (), (), numbers=False, partial=False)
+        else:
+            yes, no = self.library.answer_words(turn.language)
+            typed = resolve(text, choices, yes, no)
+        if typed is None or turn.contact is None:
+            return None
+        await self.store.prompts.drop(turn.contact.id, prompt.until)
+        return await self._choice(turn, typed.key)
+
+    async def prompted(self, address: Address, replies: Sequence[Reply]) -> None:
+        """Proactive messages a channel showed late (WhatsApp's held ones, behind the template's button): their
+        buttons are what a typed reply answers now."""
+        offered = offered_in(replies)
+        contact = await self.store.contacts.find(address) if offered else None
+        if contact is not None:
+            await self.store.prompts.remember(contact.id, offered, self.clock.now())
 
     async def _turn(self, incoming: Incoming) -> Turn:
         found = await self.store.find_person(incoming.sender)
@@ -268,8 +330,13 @@ class Engine:
             return await self.by_command["start"].on_command(turn, "start", "")
         owner = self.features.get(turn.conversation.feature or "")
         state = turn.conversation.state
+        prompt = self._prompt(turn)
         if owner is not None and state is not None:
             expects_choice = not owner.awaits_text(state)
+            # A proactive message came after this step's question: its buttons are the latest the person saw.
+            if prompt is not None and (answered := await self._answer_prompt(turn, prompt, text,
+                                                                            whole=not expects_choice)) is not None:
+                return answered
             if expects_choice or owner.matches_labels(state):
                 numbers = expects_choice or owner.numbers_pick(state)
                 typed = self._typed(turn, text, numbers=numbers, partial=expects_choice)
@@ -283,6 +350,8 @@ class Engine:
             replies = await feature.on_free_text(turn, text)
             if replies is not None:
                 return replies
+        if prompt is not None and (answered := await self._answer_prompt(turn, prompt, text, whole=False)) is not None:
+            return answered
         if turn.crisis:
             return []  # the card already answered; "I didn't catch that" under it would be unkind
         return [Reply(turn.t("errors.not_understood"), turn.menu_choices())]

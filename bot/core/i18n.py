@@ -13,7 +13,7 @@ from babel.lists import format_list
 from bot.core.crisis import CrisisWords, Signal
 from bot.core.typed import normalize
 from bot.library.loader import BASE_LANGUAGE, LanguagePack, load_packs
-from bot.library.schema import STAGE_ORDER, CheckIn, Exercise, Help, Stage
+from bot.library.schema import STAGE_ORDER, CheckIn, Exercise, Help, SpokenClock, Stage
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +160,19 @@ class Library:
         yes = own_yes | (any_yes - own_no - any_no)
         no = own_no | (any_no - own_yes - any_yes)
         return frozenset(w for w in yes if w), frozenset(w for w in no if w)
+
+    @cached_property
+    def _leave_words(self) -> frozenset[str]:
+        return frozenset(normalize(w) for pack in self.packs.values() for w in pack.words.leave_words) - {""}
+
+    def is_leave_word(self, text: str) -> bool:
+        """True when typed text, whole, means "stop this" in any language ('stop', 'annuler', 'sitisha')."""
+        return normalize(text) in self._leave_words
+
+    @cached_property
+    def spoken_clocks(self) -> tuple[SpokenClock, ...]:
+        """Every language's way of saying a time in words ('saa mbili asubuhi'): people switch languages."""
+        return tuple(pack.words.clock for pack in self.packs.values() if pack.words.clock is not None)
 
     def command_for_word(self, word: str) -> str | None:
         """The command a typed word stands for in any language ('menu', 'msaada', 'STOP')."""

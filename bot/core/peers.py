@@ -271,16 +271,16 @@ class SupportMessages:
         if request.checkon:  # someone who went quiet: the volunteer is asked to reach out, with the chosen name only
             return Reply(text(language, "checkon.peer_ask", alias=request.alias,
                               minutes=int(ASK_TIMEOUT.total_seconds() // 60)), (
-                Choice(key("support", "yes", request.id, ask.id), text(language, "checkon.btn_peer_yes")),
-                Choice(key("support", "no", request.id, ask.id), text(language, "support.btn_decline")),
+                Choice(key("support", "yes", request.id, ask.id), text(language, "checkon.btn_peer_yes"), "yes"),
+                Choice(key("support", "no", request.id, ask.id), text(language, "support.btn_decline"), "no"),
             ))
         reason = text(language, "support.request_reason", reason=request.reason) if request.reason else ""
         details = text(language, "support.ask_details", alias=request.alias, reason=reason,
                        language=self.library.pack(request.language).info.name,
                        minutes=int(ASK_TIMEOUT.total_seconds() // 60))
         return Reply(f"{text(language, 'notify.support_request')}\n\n{details}", (
-            Choice(key("support", "yes", request.id, ask.id), text(language, "support.btn_accept")),
-            Choice(key("support", "no", request.id, ask.id), text(language, "support.btn_decline")),
+            Choice(key("support", "yes", request.id, ask.id), text(language, "support.btn_accept"), "yes"),
+            Choice(key("support", "no", request.id, ask.id), text(language, "support.btn_decline"), "no"),
         ))
 
     async def _matched(self, request_id: int, language: str) -> Reply:

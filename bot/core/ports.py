@@ -41,6 +41,7 @@ from bot.core.domain import (
     Outcome,
     PendingGroup,
     PendingVolunteer,
+    Prompt,
     ReminderSettings,
     Report,
     RequestStatus,
@@ -409,6 +410,18 @@ class RecentMessages(Protocol):
     async def prune(self, now: datetime) -> int: ...
 
 
+class Prompts(Protocol):
+    """What the core asks of bot/storage/prompts.py."""
+
+    async def remember(self, contact_id: int, offered: Offered, now: datetime) -> None: ...
+
+    async def get(self, contact_id: int, now: datetime) -> Prompt | None: ...
+
+    async def drop(self, contact_id: int, until: datetime | None = None) -> None: ...
+
+    async def prune(self, now: datetime) -> int: ...
+
+
 class CheckOn(Protocol):
     """What the core asks of bot/storage/checkon.py."""
 
@@ -507,6 +520,9 @@ class Store(Protocol):
 
     @property
     def checkon(self) -> CheckOn: ...
+
+    @property
+    def prompts(self) -> Prompts: ...
 
     @property
     def vault(self) -> Keys: ...

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
-from bot.core.messages import Choice
+from bot.core.domain import Offered
+from bot.core.messages import Choice, Reply
 
 _NUMBERED = re.compile(r"^\s*#?(\d{1,2})\s*[.)]?\s+(?=[^\W\d])")
 _NUMBER_ONLY = re.compile(r"^\s*#?\s*(\d{1,2})\s*[.)\]]?\s*$")
@@ -75,3 +76,9 @@ def _yes_or_no(typed: str, yes_words: Collection[str], no_words: Collection[str]
             if typed == word or typed.startswith(word + " "):
                 return means
     return ""
+
+
+def offered_in(replies: Iterable[Reply]) -> Offered:
+    """The choices of the last message that has any, as kept for typed answers: (key, label, means)."""
+    asked = next((reply for reply in reversed(list(replies)) if reply.choices), None)
+    return tuple((c.key, c.label, c.means) for c in asked.choices) if asked else ()

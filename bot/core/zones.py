@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
@@ -20,6 +20,7 @@ from babel.core import get_global
 from babel.dates import get_timezone_location
 
 from bot.core.typed import normalize
+from bot.library.schema import SpokenClock
 
 # Where workshops are likely to happen; offered as choices, in this order. Any zone may be typed.
 LIKELY_ZONES = (
@@ -37,7 +38,7 @@ NAME_LANGUAGES = ("en", "es", "fr", "pt", "sw")
 MAX_CANDIDATES = 9  # with the person's own typing as the alternative: fits a ten-choice list
 LABEL_CHARS = 20
 _CLOCK = re.compile(r"^(\d{1,2})(?:\s*[:.h]\s*(\d{2}))?\s*h?$")
-_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+\-−])\s*(\d{1,2})(?:\s*:?\s*(\d{2}))?$")
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+\-−])\s*(\d{1,2})(?:\s*[:h]?\s*(\d{2})|[.,](5|75|25))?$")
 _PLAIN_UTC = frozenset({"utc", "gmt", "z", "zulu", "utc 0", "gmt 0"})
 _MARKED = re.compile(r"(.*?\d)\s*(\D+)")
 _AM_PM_EXTRA = ("am", "pm", "a", "p")  # "7p", "7 a" as people text them
@@ -154,20 +155,32 @@ def _representatives(zones: Iterable[str]) -> list[str]:
     return sorted(best, key=lambda zone: (zone not in LIKELY_ZONES, -sizes[zone], rank(zone)))
 
 
-def _offset_zone(text: str) -> str | None:
-    """'UTC+3', 'GMT-5', '+03:00' as a fixed zone (IANA's Etc/GMT names count the other way round)."""
+def _offset_zones(text: str) -> list[str]:
+    """'UTC+3', 'GMT-5', '+03:00' as a fixed zone (IANA's Etc/GMT names count the other way round); an offset
+    with minutes ('UTC+5:30', 'GMT-3:30', '+0545') as the places that keep it, by what the zone database says."""
     if text in _PLAIN_UTC:
-        return "UTC"
+        return ["UTC"]
     match = _OFFSET.fullmatch(text)
     if match is None:
-        return None
-    sign, hours, minutes = match.group(1), int(match.group(2)), int(match.group(3) or 0)
+        return []
+    sign, hours = -1 if match.group(1) in "-−" else 1, int(match.group(2))
+    minutes = int(match.group(3) or 0) if match.group(4) is None else round(60 * float(f"0.{match.group(4)}"))
     if minutes:
-        return None
+        return _representatives(_zones_at(sign * timedelta(hours=hours, minutes=minutes)))[:MAX_CANDIDATES]
     if hours == 0:
-        return "UTC"
-    name = f"Etc/GMT{'+' if sign in '-−' else '-'}{hours}"
-    return name if is_zone(name) else None
+        return ["UTC"]
+    name = f"Etc/GMT{'+' if sign < 0 else '-'}{hours}"
+    return [name] if is_zone(name) else []
+
+
+@cache
+def _zones_at(offset: timedelta) -> tuple[str, ...]:
+    """The zones whose clock is at this offset from UTC for part of this year (in winter or in summer)."""
+    year = datetime.now(UTC).year
+    return tuple(zone for zone in sorted(zoneinfo.available_timezones())
+                 if not zone.startswith("Etc/") and offset in {
+                     datetime(year, month, 15, 12, tzinfo=UTC).astimezone(zoneinfo.ZoneInfo(zone)).utcoffset()
+                     for month in (1, 7)})
 
 
 def find_zones(text: str, languages: Iterable[str] = NAME_LANGUAGES) -> list[str]:
@@ -178,9 +191,9 @@ def find_zones(text: str, languages: Iterable[str] = NAME_LANGUAGES) -> list[str
     exact = parse_zone(stripped)
     if exact is not None:
         return [exact]
-    offset = _offset_zone(stripped.lower().replace(" ", ""))
-    if offset is not None:
-        return [offset]
+    offset = _offset_zones(stripped.lower().replace(" ", ""))
+    if offset:
+        return offset
     found = _index(tuple(sorted({*languages, *NAME_LANGUAGES}))).get(normalize(stripped))
     if not found:
         return []
@@ -224,8 +237,80 @@ def _squash(text: str) -> str:
     return re.sub(r"[\s.\u00a0\u202f]", "", text.lower())
 
 
-def parse_clock(text: str) -> int | None:
-    """Minutes after midnight for '19:30', '7.05', '19h30', '19h', '8', '7pm', '7 p.m.', '7:30 a. m.'; else None."""
+def parse_clock(text: str, spoken: Sequence[SpokenClock] = ()) -> int | None:
+    """Minutes after midnight for '19:30', '7.05', '19h30', '19h', '8', '7pm', '7 p.m.', '7:30 a. m.', or a time
+    said in words as one of `spoken` says it ('saa mbili asubuhi' = 8:00); else None."""
+    numeric = _numeric_clock(text)
+    if numeric is not None:
+        return numeric
+    for clock in spoken:
+        said = _spoken_clock(text, clock)
+        if said is not None:
+            return said
+    return None
+
+
+def _in_hours(hour: int, hours: tuple[int, int]) -> bool:
+    start, end = hours
+    return start <= hour < end if start < end else hour >= start or hour < end
+
+
+def _spoken_number(text: str, clock: SpokenClock) -> int | None:
+    if text.isdigit():
+        return int(text)
+    return {normalize(word): n for word, n in clock.numbers.items()}.get(text)
+
+
+def _spoken_clock(text: str, clock: SpokenClock) -> int | None:
+    """A time said in words: [hour word] hour [minutes] [part of the day], e.g. 'saa tatu na nusu usiku' (21:30).
+
+    The hour is counted from `shift` (Swahili: from 6). Of the two times it may be (8:00 or 20:00), the one in the
+    part of the day said is meant; where only the unshifted count fits ('saa 8 asubuhi'), that one.
+    """
+    words = f" {normalize(text)} "
+    marked = False
+    hours = clock.default_period
+    for name, period in sorted(clock.periods.items(), key=lambda item: -len(item[0])):
+        phrase = f" {normalize(name)} "
+        if phrase in words:
+            words, hours, marked = words.replace(phrase, " ", 1), period, True
+            break
+    for word in clock.hour_words:
+        phrase = f" {normalize(word)} "
+        if words.startswith(phrase):
+            words, marked = " " + words[len(phrase):], True
+            break
+    minute = 0
+    for phrase, delta in sorted(clock.minutes.items(), key=lambda item: -len(item[0])):
+        ending = f" {normalize(phrase)} "
+        if words.endswith(ending):
+            words, minute, marked = words[: -len(ending)] + " ", delta, True
+            break
+    else:
+        for phrase, sign in clock.minute_words.items():
+            middle = f" {normalize(phrase)} "
+            if middle in words:
+                words, _, count = words.partition(middle)
+                number = _spoken_number(count.strip(), clock)
+                if number is None:
+                    return None
+                words, minute, marked = words + " ", sign * number, True
+                break
+    parts = words.split()
+    if len(parts) == 2 and all(part.isdigit() for part in parts) and len(parts[1]) == 2:  # "2:30" → "2 30"
+        parts, minute = parts[:1], minute + int(parts[1])
+    hour = _spoken_number(" ".join(parts), clock)
+    if not marked or hour is None or not 1 <= hour <= 12 or not -59 <= minute <= 59:
+        return None
+    for shift in dict.fromkeys((clock.shift, 0)):
+        base = (hour + shift) % 12
+        for on_clock in (base, base + 12):
+            if _in_hours(on_clock, hours):
+                return (on_clock * 60 + minute) % (24 * 60)
+    return None
+
+
+def _numeric_clock(text: str) -> int | None:
     cleaned = text.strip().lower()
     am, pm = _am_pm()
     period = ""

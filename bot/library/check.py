@@ -237,6 +237,8 @@ def _references(pack: LanguagePack) -> Iterator[Problem]:
     for tier in ("overdose", "suicide", "topic"):
         if not getattr(pack.words.crisis, tier):
             yield Problem(pack.files["words"], f"crisis.{tier}: list at least one phrase")
+    if not pack.words.leave_words:
+        yield Problem(pack.files["words"], "leave_words: list at least one word (typed to stop a step)")
 
 
 def _stages(pack: LanguagePack) -> Iterator[Problem]:

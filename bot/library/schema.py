@@ -143,6 +143,33 @@ class Crisis(Strict):
     not_crisis: tuple[str, ...] = ()
 
 
+class SpokenClock(Strict):
+    """How a language says a time of day in words, where a typed time may be written so: Swahili counts the hours
+    from 6 (sunrise and sunset), so "saa mbili asubuhi" is 8:00 and "saa tatu usiku" 21:00."""
+
+    hour_words: tuple[str, ...] = ()  # said before the hour ("saa"); may be left out
+    shift: int = Field(default=0, ge=0, le=11)  # hours added to the spoken hour (Swahili: 6)
+    numbers: dict[str, int] = Field(default_factory=dict)  # number words: "mbili" 2, "kumi na moja" 11
+    minutes: dict[str, int] = Field(default_factory=dict)  # said after the hour: "na nusu" 30, "kasoro robo" -15
+    minute_words: dict[str, int] = Field(default_factory=dict)  # before a number of minutes: "na dakika" 1
+    # Parts of the day, each with the hours it covers on a 24-hour clock, [from, to) (it may run past midnight).
+    periods: dict[str, tuple[int, int]] = Field(default_factory=dict)
+    default_period: tuple[int, int] = (0, 24)  # the hours meant when no part of the day is said
+
+    @model_validator(mode="after")
+    def _sane(self) -> SpokenClock:
+        if any(not 1 <= n <= 59 for n in self.numbers.values()):
+            raise ValueError("numbers: each word stands for 1 to 59")
+        if any(not -59 <= n <= 59 for n in self.minutes.values()):
+            raise ValueError("minutes: each phrase adds -59 to 59 minutes")
+        if any(n not in (-1, 1) for n in self.minute_words.values()):
+            raise ValueError("minute_words: 1 (minutes after) or -1 (minutes before)")
+        for start, end in (*self.periods.values(), self.default_period):
+            if not (0 <= start <= 24 and 0 <= end <= 24 and start != end):
+                raise ValueError("periods: hours from 0 to 24, [from, to), not empty")
+        return self
+
+
 class Words(Strict):
     """Per-language word lists that translators extend: stigma lint, lock-screen lint, crisis phrases, commands."""
 
@@ -156,6 +183,10 @@ class Words(Strict):
     # Typed answers to a yes/no question ("yes", "ok", "I agree"); matched without case, accents or punctuation.
     yes_words: tuple[str, ...] = ()
     no_words: tuple[str, ...] = ()
+    # Typed in the middle of a step: "stop this" (the step is cancelled), not "stop everything" (/stop).
+    leave_words: tuple[str, ...] = ()
+    # A time of day said in words ("saa mbili asubuhi"), understood wherever a time is typed.
+    clock: SpokenClock | None = None
 
 
 class LanguageInfo(Strict):

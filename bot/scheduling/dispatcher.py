@@ -21,6 +21,7 @@ from bot.core.clock import Clock
 from bot.core.domain import QUIET_HOURS
 from bot.core.outbound import MaybeSent, Outgoing, RetryLater, Sender, Unreachable
 from bot.core.proactive.render import Renderers, SkipDelivery
+from bot.core.typed import offered_in
 from bot.metrics import Metrics
 from bot.scheduling.pace import Pace, channel_paces
 from bot.storage.contacts import Contact, ContactStatus
@@ -43,6 +44,13 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
     """How long to wait after the n-th failed attempt: doubling from 30 s, capped, never below retry_after."""
     delay: timedelta = min(BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
     return max(delay, timedelta(seconds=retry_after or 0))
+
+
+def _shown_as_is(sender: Sender, outgoing: Outgoing) -> bool:
+    """False when the sender holds the message back for now (WhatsApp outside its 24-hour window sends the
+    template instead): its buttons count once the person opens it (the channel tells the engine then)."""
+    shows = getattr(sender, "shows", None)
+    return shows is None or bool(shows(outgoing))
 
 
 class Dispatcher:
@@ -168,6 +176,9 @@ class Dispatcher:
         else:
             await deliveries.mark_sent(delivery.id, provider_id, self.clock.now())
             self._count(delivery, "sent")
+            offered = offered_in(outgoing.replies)
+            if offered and _shown_as_is(sender, outgoing):  # a typed "yes" or "1" answers it as a press would
+                await self.store.prompts.remember(contact.id, offered, self.clock.now())
             if provider_id and getattr(sender, "keeps_message_ids", False):
                 await self.store.recent.add(contact.id, [provider_id], self.clock.now())
 

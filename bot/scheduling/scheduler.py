@@ -140,10 +140,11 @@ class Scheduling:
             self.metrics.backups.labels("ok" if result is not None else "failed").inc()
 
     async def checkon(self) -> None:
-        """'Check on me' rules, and the 48-hour limit on message ids kept for /hide."""
+        """'Check on me' rules, the 48-hour limit on message ids kept for /hide, expired proactive buttons."""
         now = self.clock.now()
         await self._tick(CHECKON_JOB, "check-on tick", lambda: checkon_tick(self.store, now))
         await self._tick(CHECKON_JOB, "recent messages", lambda: self.store.recent.prune(now))
+        await self._tick(CHECKON_JOB, "proactive buttons", lambda: self.store.prompts.prune(now))
 
     async def _tick(self, job: str, what: str, work: Callable[[], Awaitable[int]]) -> int | None:
         """One tick, by one process at a time where several share the database; timed for the metrics."""

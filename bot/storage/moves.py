@@ -20,7 +20,7 @@ MOVE_VALID_FOR = timedelta(days=7)
 MOVE_GROUPS = 3
 MOVE_GROUP_LENGTH = 4
 # Rows a brand-new account may hold and still receive a journey: only what /start itself writes.
-FRESH_TABLES = frozenset({"conversations", "reminder_settings", "recent_messages"})
+FRESH_TABLES = frozenset({"conversations", "reminder_settings", "recent_messages", "prompts"})
 
 
 class JourneyMoves:
@@ -65,6 +65,7 @@ class JourneyMoves:
                 row = await cursor.fetchone()
             await conn.execute("DELETE FROM journey_moves WHERE contact_id = ?", (contact_id,))
             await conn.execute("DELETE FROM recent_messages WHERE contact_id = ?", (contact_id,))
+            await conn.execute("DELETE FROM prompts WHERE contact_id = ?", (contact_id,))  # the old chat's buttons
             await conn.execute(
                 "UPDATE contacts SET lookup = ?, channel = ?, address = ?, last_seen_at = ?, status = 'active'"
                 " WHERE id = ?",

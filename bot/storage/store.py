@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from bot.storage.export import export_contact
 from bot.storage.facilitators import Facilitators
 from bot.storage.keycheck import verify_key
 from bot.storage.moves import JourneyMoves
+from bot.storage.prompts import Prompts
 from bot.storage.recent import RecentMessages
 from bot.storage.reminders import Reminders
 from bot.storage.stats import Stats
@@ -50,6 +52,7 @@ class Store:
         self.recent = RecentMessages(db, vault)
         self.checkon = CheckOn(db, vault)
         self.whatsapp = WhatsAppMemory(db, vault)
+        self.prompts = Prompts(db, vault)
 
     @classmethod
     async def open(cls, url: str | Path, secret: str, *, migrate: bool = True) -> Store:
@@ -67,16 +70,22 @@ class Store:
         return cls(db, vault)
 
     async def find_person(self, address: Address) -> tuple[Contact, Conversation] | None:
-        """Someone's contact and conversation state in one query: every update needs both."""
+        """Someone's contact and conversation state in one query: every update needs both (and the buttons of
+        the latest proactive message, to which a typed reply may be the answer)."""
         row = await self.db.fetchone(
-            "SELECT contacts.*, conversations.state AS conversation_state, conversations.data AS conversation_data"
+            "SELECT contacts.*, conversations.state AS conversation_state, conversations.data AS conversation_data,"
+            " prompts.data AS prompt_data, prompts.expires_at AS prompt_expires_at"
             " FROM contacts LEFT JOIN conversations ON conversations.contact_id = contacts.id"
+            " LEFT JOIN prompts ON prompts.contact_id = contacts.id"
             " WHERE contacts.lookup = ?",
             (self.contacts.lookup_key(address),),
         )
         if row is None:
             return None
         conversation = self.conversations.from_columns(row["conversation_state"], row["conversation_data"])
+        prompt = self.prompts.from_columns(row["prompt_data"], row["prompt_expires_at"])
+        if prompt is not None:
+            conversation = replace(conversation, prompt=prompt)
         return self.contacts.from_row(row, address), conversation
 
     @property

@@ -145,6 +145,7 @@ class WhatsAppChannel:
             return
         if message.kind == "button" and (held := await self.messenger.pop_held(address)):
             await self.messenger.deliver(address, held, await self._touch(address), urgent=True)
+            await self.engine.prompted(address, held)
             return
         incoming = await self._incoming(address, message)
         if incoming is None:

@@ -98,6 +98,10 @@ class WhatsAppSender:
         seen = outgoing.last_seen_at
         return seen is not None and self.clock.now() - seen < WINDOW - WINDOW_MARGIN
 
+    def shows(self, outgoing: Outgoing) -> bool:
+        """The message goes as is (inside the window); outside it is held behind the template's button."""
+        return self.window_open(outgoing)
+
     async def send(self, outgoing: Outgoing) -> str | None:
         """Deliver and return the first message id, or raise Unreachable / RetryLater."""
         if self.window_open(outgoing):

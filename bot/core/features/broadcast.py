@@ -8,9 +8,10 @@ choice is checked against the state and the database: only the owner's open coho
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
-from bot.core.domain import QUIET_HOURS, UNDER_WAY, Action, Broadcast, BroadcastStatus, Cohort, CohortStatus
+from bot.core.domain import CANCEL, QUIET_HOURS, UNDER_WAY, Action, Broadcast, BroadcastStatus, Cohort, CohortStatus
 from bot.core.features.base import Feature, Turn, key
 from bot.core.features.cohorts import owned_cohort, parse_date, short
 from bot.core.messages import Choice, Reply
@@ -19,6 +20,7 @@ from bot.core.text import message
 from bot.core.timing import local_now, zone_of
 from bot.core.zones import parse_clock
 from bot.errors import StaleChoice
+from bot.library.schema import SpokenClock
 
 PICK_STATE = "broadcast.pick"
 TEXT_STATE = "broadcast.text"
@@ -40,14 +42,15 @@ def clean(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(line.rstrip() for line in text.split("\n"))).strip()
 
 
-def parse_moment(text: str, zone: str, today: datetime) -> datetime | None:
-    """'2026-03-14 18:30', '14/03/2026 7 pm' or just '18:30' (today), on the clock of `zone`; None if unreadable."""
+def parse_moment(text: str, zone: str, today: datetime, spoken: Sequence[SpokenClock] = ()) -> datetime | None:
+    """'2026-03-14 18:30', '14/03/2026 7 pm', '14/03/2026 saa mbili usiku' or just '18:30' (today), on the clock
+    of `zone`; None if unreadable."""
     cleaned = text.strip().replace("T", " ")
-    minute = parse_clock(cleaned)
+    minute = parse_clock(cleaned, spoken)
     day = today.date() if minute is not None else None
     if minute is None:
         head, _, clock = cleaned.partition(" ")
-        day, minute = parse_date(head), parse_clock(clock)
+        day, minute = parse_date(head), parse_clock(clock, spoken)
     if day is None or minute is None:
         return None
     return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone_of(zone))
@@ -136,7 +139,7 @@ class BroadcastFeature(Feature):
                 cohort = await owned_cohort(turn, str(draft.cohort_ids[0]), open_only=True)
                 await turn.set_state(WHEN_STATE, {"id": draft.id})
                 return [Reply(turn.t("broadcast.ask_when", zone=cohort.timezone, example=self._example(turn, cohort)),
-                              (Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop")),))]
+                              (Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop"), CANCEL),))]
             case ["edit", draft_id] if state == PREVIEW_STATE:
                 draft = await self._draft(turn, draft_id)
                 await turn.store.broadcasts.discard_drafts(turn.require_contact().id)
@@ -173,7 +176,7 @@ class BroadcastFeature(Feature):
         toggles = tuple(Choice(key("broadcast", "pick", c.id), short(("✅ " if c.id in chosen else "") + c.name))
                         for c in cohorts)
         return Reply(turn.t(text_key), (*toggles, Choice(key("broadcast", "next"), turn.t("broadcast.btn_next")),
-                                        Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop"))))
+                                        Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop"), CANCEL)))
 
     async def _repick(self, turn: Turn, chosen: list[int], text_key: str) -> Reply:
         owned = await turn.store.cohorts.owned_by(turn.require_contact().id)
@@ -194,7 +197,7 @@ class BroadcastFeature(Feature):
         cohorts = await self._cohorts(turn, cohort_ids)
         await turn.set_state(TEXT_STATE, {"cohorts": cohort_ids})
         return [Reply(turn.t("broadcast.ask_text", cohorts=_names(cohorts), max=MAX_CHARS),
-                      (Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop")),))]
+                      (Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop"), CANCEL),))]
 
     async def _got_text(self, turn: Turn, text: str) -> list[Reply]:
         cohort_ids = [int(c) for c in turn.conversation.data.get("cohorts", [])]
@@ -219,7 +222,7 @@ class BroadcastFeature(Feature):
                 Choice(key("broadcast", "now", draft.id), turn.t("broadcast.btn_now")),
                 Choice(key("broadcast", "later", draft.id), turn.t("broadcast.btn_later")),
                 Choice(key("broadcast", "edit", draft.id), turn.t("broadcast.btn_edit")),
-                Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop")))),
+                Choice(key("broadcast", "stop"), turn.t("broadcast.btn_stop"), CANCEL))),
         ]
 
     # --- sending and scheduling ---------------------------------------------------------------------------
@@ -241,7 +244,8 @@ class BroadcastFeature(Feature):
         draft = await self._draft(turn, str(turn.conversation.data.get("id")))
         cohort = await owned_cohort(turn, str(draft.cohort_ids[0]), open_only=True)
         example = self._example(turn, cohort)
-        moment = parse_moment(text, cohort.timezone, local_now(turn.now(), cohort.timezone))
+        moment = parse_moment(text, cohort.timezone, local_now(turn.now(), cohort.timezone),
+                              turn.library.spoken_clocks)
         if moment is None:
             return [Reply(turn.t("broadcast.bad_when", example=example))]
         if moment <= turn.now():

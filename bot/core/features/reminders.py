@@ -6,6 +6,7 @@ inside them is refused, so the two never fight.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.core.domain import QUIET_HOURS, ContactStatus, ReminderSettings
@@ -16,6 +17,7 @@ from bot.core.proactive.reminders import plan_reminder
 from bot.core.timing import QuietHours, clock_text
 from bot.core.zones import LIKELY_ZONES, find_zones, is_zone, parse_clock, zone_choice, zone_label, zone_name
 from bot.errors import StaleChoice
+from bot.library.schema import SpokenClock
 
 TIME_STATE = "remind.time"
 ZONE_STATE = "remind.zone"
@@ -28,12 +30,12 @@ def quiet_text(quiet: QuietHours) -> str:
     return f"{clock_text(quiet.start)}–{clock_text(quiet.end)}"
 
 
-def parse_quiet(text: str) -> QuietHours | None:
-    """'22:00-07:00', '22-7' or '22:00 – 07:00' as quiet hours; None otherwise."""
+def parse_quiet(text: str, spoken: Sequence[SpokenClock] = ()) -> QuietHours | None:
+    """'22:00-07:00', '22-7', '22:00 – 07:00' or 'saa nne usiku - saa moja asubuhi' as quiet hours; else None."""
     for dash in ("–", "-", " to "):
         if dash in text:
             start, _, end = text.partition(dash)
-            first, last = parse_clock(start), parse_clock(end)
+            first, last = parse_clock(start, spoken), parse_clock(end, spoken)
             if first is not None and last is not None and first != last:
                 return QuietHours(first, last)
     return None
@@ -108,7 +110,7 @@ class Reminders(Feature):
     async def on_text(self, turn: Turn, text: str) -> list[Reply]:
         state = turn.conversation.state
         if state == TIME_STATE:
-            minute = parse_clock(text)
+            minute = parse_clock(text, turn.library.spoken_clocks)
             return await self._set_time(turn, minute) if minute is not None else [Reply(turn.t("remind.bad_time"))]
         if state == ZONE_STATE:
             zones = find_zones(text, (turn.language,))
@@ -118,7 +120,7 @@ class Reminders(Feature):
                 return [Reply(turn.t("typed.which_zone"), tuple(
                     Choice(key("remind", "tzn", zone), zone_label(zone, turn.language)) for zone in zones))]
             return [Reply(turn.t("remind.bad_zone"), self._zones(turn))]
-        quiet = parse_quiet(text)
+        quiet = parse_quiet(text, turn.library.spoken_clocks)
         return await self._set_quiet(turn, quiet) if quiet else [Reply(turn.t("remind.bad_quiet"))]
 
     def _zones(self, turn: Turn) -> tuple[Choice, ...]:

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.scheduling.pace import Pace
 from bot.scheduling.scheduler import Scheduling
-from bot.scheduling.share import EXPIRY
+from bot.scheduling.share import EXPIRY, HEARTBEAT_SECONDS, JOIN_HOLD_SECONDS
 from tests.broadcasting import fake_pace
 from tests.helpers import rows
 
@@ -50,8 +50,13 @@ async def test_two_processes_each_take_half_and_one_left_alone_takes_it_all_back
     await first.share_budget()
     await second.start()  # a second process comes up: it counts itself and the first at once
     try:
+        joined = clock.now()
+        await second_pace.wait()
+        waited = (clock.now() - joined).total_seconds()
         await first.share_budget()  # the first sees it at its next heartbeat
         if services.store.shared:
+            # The newcomer sends nothing until the others have certainly seen it and made room.
+            assert waited == JOIN_HOLD_SECONDS > HEARTBEAT_SECONDS
             assert await gap(first_pace, clock) == await gap(second_pace, clock) == 0.2
             assert first_pace.ceiling == 15
             assert registered(services) == [("telegram",), ("telegram",)]
@@ -59,6 +64,7 @@ async def test_two_processes_each_take_half_and_one_left_alone_takes_it_all_back
             assert await gap(first_pace, clock) == await gap(second_pace, clock) == 0.1
             assert first_pace.ceiling == 30
             assert registered(services) == []
+            assert waited == 0
     finally:
         await second.stop()  # a clean stop leaves its share to the others
     await first.share_budget()
@@ -71,7 +77,8 @@ async def test_a_process_that_died_is_forgotten_after_the_expiry(
         services: Services, other: Services, clock: FakeClock) -> None:
     first_pace = fake_pace(clock, 10)
     first, dead = process(services, first_pace), process(other, fake_pace(clock, 10))
-    await dead.share_budget()  # it beats once, then is killed: it never says goodbye
+    await first.share_budget()
+    await dead.share_budget()  # it joins, then is killed: it never says goodbye
     await first.share_budget()
     halved = 0.2 if services.store.shared else 0.1
     assert await gap(first_pace, clock) == halved

@@ -102,6 +102,7 @@ class Scheduling:
             await self.backup()
         self.scheduler.add_job(self.checkon, "interval", minutes=5, id=CHECKON_JOB, **every)
         self.scheduler.add_job(self.share_budget, "interval", seconds=HEARTBEAT_SECONDS, id=SHARE_JOB, **every)
+        await self.share_budget()  # the catch-up may have been long: count again before sending starts
         self.scheduler.start()
         log.info("scheduler started: %s", ", ".join(j.id for j in self.scheduler.get_jobs()))
 

@@ -161,7 +161,7 @@ async def test_two_processes_share_telegrams_limit_and_draw_no_429(tmp_path: Pat
                 process.kill()
                 await process.wait()
         await fake.stop()
-    print(f"\n{fake.throttled} answered 429 for {len(fake.messages)} messages")  # noqa: T201 (the figure to report)
+    print(f"\n{fake.throttled} answered 429 for {len(fake.messages)} messages")  # the figure to report (pytest -s)
     left = await store.db.fetchall("SELECT process FROM bot_processes")
     await services.close()
     sent = Counter(m.chat_id for m in fake.messages if m.chat_id >= FIRST_CHAT)

@@ -75,8 +75,8 @@ async def test_two_processes_each_take_half_and_one_left_alone_takes_it_all_back
 
 async def test_a_process_that_died_is_forgotten_after_the_expiry(
         services: Services, other: Services, clock: FakeClock) -> None:
-    first_pace = fake_pace(clock, 10)
-    first, dead = process(services, first_pace), process(other, fake_pace(clock, 10))
+    first_pace, dead_pace = fake_pace(clock, 10), fake_pace(clock, 10)
+    first, dead = process(services, first_pace), process(other, dead_pace)
     await first.share_budget()
     await dead.share_budget()  # it joins, then is killed: it never says goodbye
     await first.share_budget()
@@ -89,3 +89,8 @@ async def test_a_process_that_died_is_forgotten_after_the_expiry(
     await first.share_budget()
     assert await gap(first_pace, clock) == 0.1
     assert len(registered(services)) == (1 if services.store.shared else 0)  # the dead one's row is gone
+    # It was only stalled, not dead: back, it is a newcomer again and waits until the first has made room.
+    await dead.share_budget()
+    back = clock.now()
+    await dead_pace.wait()
+    assert (clock.now() - back).total_seconds() == (JOIN_HOLD_SECONDS if services.store.shared else 0)

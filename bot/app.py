@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -27,6 +27,7 @@ from bot.core.outbound import Sender
 from bot.health import Readiness
 from bot.metrics import Metrics, OutboxSnapshot
 from bot.scheduling.dispatcher import Dispatcher
+from bot.scheduling.pace import Pace
 from bot.scheduling.scheduler import Scheduling
 from bot.storage.lock import DatabaseLock
 from bot.storage.store import Store
@@ -39,6 +40,7 @@ class Channel(Protocol):
 
     name: str
     sender: Sender
+    pace: Pace | None  # the channel's sending budget (replies and the outbox), shared with other processes
 
     @property
     def ready(self) -> bool: ...
@@ -92,12 +94,15 @@ def console_log_path(settings: Settings) -> Path:
 
 
 def build_scheduling(services: Services, senders: dict[str, Sender],
-                     scope: Callable[[], Awaitable[int | None]] | None = None) -> Scheduling:
+                     scope: Callable[[], Awaitable[int | None]] | None = None, *,
+                     channels: Sequence[Channel] = ()) -> Scheduling:
+    """The scheduler for these senders; `channels` give their budgets, to share with other processes."""
     settings = services.settings
     backups = BackupPolicy(settings.backup_dir, settings.backup_keep) if settings.backup_dir else None
+    paces = {channel.name: channel.pace for channel in channels if channel.pace is not None}
     return Scheduling(services.store, services.library, services.clock, senders, scope=scope,
                       metrics=services.metrics, backups=backups,
-                      lease=timedelta(seconds=settings.outbox_lease_seconds))
+                      lease=timedelta(seconds=settings.outbox_lease_seconds), paces=paces)
 
 
 def quiet_terminal_logs(settings: Settings) -> None:
@@ -224,7 +229,8 @@ async def run(settings: Settings) -> None:
 
     services = await build_services(settings)
     channels = await open_channels(services)
-    scheduling = build_scheduling(services, {channel.name: channel.sender for channel in channels})
+    scheduling = build_scheduling(services, {channel.name: channel.sender for channel in channels},
+                                  channels=channels)
     webhooks = [route for channel in channels for route in channel.routes()]
     # The web server runs for webhooks, or for an operator who asked for metrics; /readyz comes with it.
     wanted = webhooks or settings.metrics_token is not None

@@ -90,10 +90,11 @@ def fake_sleep(clock: FakeClock) -> Callable[[float], Awaitable[None]]:
     return sleep
 
 
-def fake_pace(clock: FakeClock, per_second: float, *, outbox_per_second: float | None = None) -> Pace:
+def fake_pace(clock: FakeClock, per_second: float, *, outbox_per_second: float | None = None,
+              ceiling: int | None = None) -> Pace:
     """A Pace whose waiting moves the FakeClock instead of sleeping."""
-    return Pace(per_second, outbox_per_second=outbox_per_second, now=lambda: clock.now().timestamp(),
-                sleep=fake_sleep(clock))
+    return Pace(per_second, ceiling=ceiling, outbox_per_second=outbox_per_second,
+                now=lambda: clock.now().timestamp(), sleep=fake_sleep(clock))
 
 
 async def report(services: Services) -> int:

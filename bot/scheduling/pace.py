@@ -17,6 +17,9 @@ through `sending()` from the moment it leaves until a second after its answer ca
 between), and lets no send go while `ceiling` of them are counted. Near the server this never binds (29 a
 second with answers in a few milliseconds stays under 30); it binds after a stall, and on a server far from
 Telegram's it caps the pace at ceiling / (1 + round trip): about 27 a second with a 100 ms round trip.
+
+The limits are the bot's (Telegram) or the number's (WhatsApp), not a process's: when several bot processes
+send for one bot, each takes its share (`share`), and the schedule goes on from its next slot at the new spacing.
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ class Pace:
     def __init__(self, per_second: float, *, ceiling: int | None = None, outbox_per_second: float | None = None,
                  now: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.per_second = per_second
+        self.full_ceiling = ceiling
+        self.processes = 1  # how many processes share this budget (see `share`)
         self.interval = 1.0 / per_second
         self.ceiling = ceiling
         self._in_flight = 0
@@ -137,6 +143,26 @@ class Pace:
             parked = self._parked.pop(self._queue[0], None)
             if parked is not None and not parked.done():
                 parked.set_result(None)
+
+    def share(self, processes: int) -> None:
+        """Take one `processes`-th of the channel's rate and ceiling (the ceiling rounded down, at least 1), because
+        that many processes send for the same bot or number.
+
+        The schedule is re-anchored at its next slot: the send due next still goes then (never earlier, so the
+        processes' sum stays under the limit; never later than already promised), the ones after at the new
+        spacing, and the queue (urgent first, then arrival order) is left as it is.
+        """
+        processes = max(processes, 1)
+        if processes == self.processes:
+            return
+        self._anchor, self._sent = self._next, 0
+        self.processes = processes
+        self.interval = processes / self.per_second
+        self._allowance = LATE_ALLOWANCE * self.interval
+        if self.full_ceiling is not None:
+            self.ceiling = max(self.full_ceiling // processes, 1)
+        if self.outbox is not None:
+            self.outbox.share(processes)
 
     @property
     def waiting(self) -> int:

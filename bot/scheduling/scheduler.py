@@ -4,6 +4,7 @@ Jobs with fixed ids, rebuilt at every start (the in-memory job store holds nothi
 a reminder tick each minute, a follow-up tick, a peer-support tick each minute (asks nobody answered in
 time), a broadcast tick (starts scheduled broadcasts, reports finished ones), and the dispatcher tick that
 starts a drain of due rows whenever none is running. Each tick reads the database, so a restart loses nothing.
+A heartbeat every few seconds lets processes on a shared database split each platform's budget (share.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from bot.core.proactive.reminders import reminder_tick
 from bot.core.proactive.renderers import all_renderers
 from bot.metrics import Metrics
 from bot.scheduling.dispatcher import LEASE, Dispatcher
+from bot.scheduling.pace import Pace
+from bot.scheduling.share import HEARTBEAT_SECONDS, BudgetShare
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -41,7 +44,8 @@ SUPPORT_JOB = "support-tick"
 BROADCAST_JOB = "broadcast-tick"
 BACKUP_JOB = "backup"
 CHECKON_JOB = "checkon-tick"
-JOB_IDS = (REMINDER_JOB, FOLLOWUP_JOB, SUPPORT_JOB, DISPATCH_JOB, BROADCAST_JOB, CHECKON_JOB)
+SHARE_JOB = "budget-share"
+JOB_IDS = (REMINDER_JOB, FOLLOWUP_JOB, SUPPORT_JOB, DISPATCH_JOB, BROADCAST_JOB, CHECKON_JOB, SHARE_JOB)
 
 
 class Scheduling:
@@ -51,9 +55,11 @@ class Scheduling:
                  dispatch_seconds: float = 1.0, followup_minutes: float = 10.0,
                  broadcast_seconds: float = 30.0, scope: Callable[[], Awaitable[int | None]] | None = None,
                  metrics: Metrics | None = None, backups: BackupPolicy | None = None,
-                 lease: timedelta = LEASE) -> None:
+                 lease: timedelta = LEASE, paces: Mapping[str, Pace] | None = None) -> None:
         """`scope`, when given, names the one person whose rows the dispatcher sends (None: nobody yet): the
-        console chat shows its own person's messages only, and leaves everyone else's in the outbox."""
+        console chat shows its own person's messages only, and leaves everyone else's in the outbox.
+        `paces` are the budgets of channels that pace themselves (replies included), shared with other processes
+        on a shared database along with the dispatcher's own."""
         self.store = store
         self.library = library
         self.clock = clock
@@ -61,6 +67,8 @@ class Scheduling:
         self.metrics = metrics
         self.backups = backups
         self.dispatcher = Dispatcher(store, self.renderers, senders, clock, metrics=metrics, lease=lease)
+        own = {channel: pace for channel, pace in self.dispatcher.paces.items() if channel in senders}
+        self.share = BudgetShare(store, {**own, **(paces or {})}, clock)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.dispatch_seconds = dispatch_seconds
         self.followup_minutes = followup_minutes
@@ -70,7 +78,9 @@ class Scheduling:
         self.scope = scope
 
     async def start(self) -> None:
-        """Recover rows left in flight, catch up on what is due, then start the jobs."""
+        """Take this process's share of the budgets, recover rows left in flight, catch up on what is due, then
+        start the jobs."""
+        await self.share_budget()
         await self.dispatcher.recover()
         await self.reminders()
         await self.followups()
@@ -89,6 +99,8 @@ class Scheduling:
             self.scheduler.add_job(self.backup, "interval", hours=1, id=BACKUP_JOB, **every)
             await self.backup()
         self.scheduler.add_job(self.checkon, "interval", minutes=5, id=CHECKON_JOB, **every)
+        self.scheduler.add_job(self.share_budget, "interval", seconds=HEARTBEAT_SECONDS, id=SHARE_JOB, **every)
+        await self.share_budget()  # the catch-up may have been long: count again before sending starts
         self.scheduler.start()
         log.info("scheduler started: %s", ", ".join(j.id for j in self.scheduler.get_jobs()))
 
@@ -97,7 +109,8 @@ class Scheduling:
         return self.scheduler.running and not self._stopping
 
     async def stop(self, grace: float = 10.0) -> None:
-        """Stop the jobs; sends in flight finish (for at most `grace` seconds), claimed rows not yet sent go back."""
+        """Stop the jobs; sends in flight finish (for at most `grace` seconds), claimed rows not yet sent go back;
+        then this process leaves its share of the budgets to the others."""
         self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
@@ -108,6 +121,7 @@ class Scheduling:
             if self._drain is not None:
                 self._drain.cancel()
                 await asyncio.gather(self._drain, return_exceptions=True)
+        await _guarded("leaving the budget share", _counted(self.share.leave))
 
     async def idle(self) -> None:
         """Wait until the running drain, if any, is done."""
@@ -146,6 +160,11 @@ class Scheduling:
         await self._tick(CHECKON_JOB, "recent messages", lambda: self.store.recent.prune(now))
         await self._tick(CHECKON_JOB, "proactive buttons", lambda: self.store.prompts.prune(now))
 
+    async def share_budget(self) -> None:
+        """Every process, every few seconds (not one at a time): a heartbeat, and each channel's pace set to this
+        process's share. A failure keeps the last share (the row expires if it lasts)."""
+        await _guarded("budget share", _counted(self.share.beat))
+
     async def _tick(self, job: str, what: str, work: Callable[[], Awaitable[int]]) -> int | None:
         """One tick, by one process at a time where several share the database; timed for the metrics."""
         started = time.perf_counter()
@@ -178,6 +197,14 @@ class Scheduling:
         if contact_id is None:
             return 0
         return await self.dispatcher.drain(lambda: self._stopping, contact_id=contact_id)
+
+
+def _counted(work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[int]]:
+    async def run() -> int:
+        await work()
+        return 0
+
+    return run
 
 
 async def _one(work: Awaitable[object]) -> int:

@@ -23,6 +23,7 @@ from bot.storage.export import export_contact
 from bot.storage.facilitators import Facilitators
 from bot.storage.keycheck import verify_key
 from bot.storage.moves import JourneyMoves
+from bot.storage.processes import Processes
 from bot.storage.prompts import Prompts
 from bot.storage.recent import RecentMessages
 from bot.storage.reminders import Reminders
@@ -53,6 +54,7 @@ class Store:
         self.checkon = CheckOn(db, vault)
         self.whatsapp = WhatsAppMemory(db, vault)
         self.prompts = Prompts(db, vault)
+        self.processes = Processes(db)
 
     @classmethod
     async def open(cls, url: str | Path, secret: str, *, migrate: bool = True) -> Store:

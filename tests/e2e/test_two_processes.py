@@ -116,3 +116,55 @@ async def test_two_processes_share_the_outbox_and_a_kill_loses_and_doubles_nobod
     doubled = sum(c - 1 for c in broadcast.values()) + sum(c - 1 for c in followup.values())
     assert doubled <= in_flight, f"{doubled} duplicates, {in_flight} in flight at the kill"
     assert {(kind, status) for kind, status, _ in statuses} == {("broadcast", "sent"), ("followup", "sent")}
+
+
+SHARED_MEMBERS = 300
+
+
+async def test_two_processes_share_telegrams_limit_and_draw_no_429(tmp_path: Path) -> None:
+    """Telegram's limit (about 30 a second) is the bot's, not a process's. Two processes sending one broadcast
+    together take half of it each: the fake Bot API, refusing past 30 a second, answers (almost) no 429; with a
+    whole budget each, they sent up to 58 a second and drew dozens."""
+    url = postgres.server().fresh_database()
+    fake = FakeTelegram(send_limit=30)
+    await fake.start()
+    env = {**os.environ, "DATABASE_URL": url, "DATA_KEY": TEST_KEY, "CONTENT_DIR": str(CONTENT),
+           "DATABASE_PATH": f"{tmp_path}/companion.db", "TELEGRAM_BOT_TOKEN": TOKEN,
+           "TELEGRAM_BASE_URL": fake.base_url, "TELEGRAM_WEBHOOK_URL": WEBHOOK}
+    settings = load_settings(_env_file=None, database_url=url, data_key=TEST_KEY, content_dir=CONTENT,
+                             database_path=f"{tmp_path}/companion.db")
+    services = await build_services(settings)
+    store, now = services.store, datetime.now(UTC)
+    zone = noon_zone(now)  # nobody in quiet hours
+    fay = await store.contacts.create(Address("telegram", "999"), "en", zone, now)
+    await store.contacts.update(fay.id, is_facilitator=True)
+    cohort = await store.cohorts.create(fay.id, "Group", now.date(), "en", zone, now)
+    ids = [(await store.contacts.create(Address("telegram", str(FIRST_CHAT + n)), "en", zone, now)).id
+           for n in range(SHARED_MEMBERS)]
+    async with store.db.tx() as conn:
+        await conn.executemany("INSERT INTO cohort_members (cohort_id, contact_id, joined_at) VALUES (?, ?, ?)",
+                               [(cohort.id, contact_id, to_ts(now)) for contact_id in ids])
+    draft = await store.broadcasts.draft(fay.id, "Network meeting on Friday 🌼", [cohort.id], now)
+    assert await broadcasts.launch(store, draft, now, now) is not None
+    processes = [await start_bot(env, tmp_path / "first.log"), await start_bot(env, tmp_path / "second.log")]
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            while len({m.chat_id for m in fake.messages if m.chat_id >= FIRST_CHAT}) < SHARED_MEMBERS:
+                await asyncio.sleep(0.1)
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                await asyncio.wait_for(process.wait(), 30)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        await fake.stop()
+    print(f"\n{fake.throttled} answered 429 for {len(fake.messages)} messages")  # the figure to report (pytest -s)
+    left = await store.db.fetchall("SELECT process FROM bot_processes")
+    await services.close()
+    sent = Counter(m.chat_id for m in fake.messages if m.chat_id >= FIRST_CHAT)
+    assert set(sent) == {FIRST_CHAT + n for n in range(SHARED_MEMBERS)} and set(sent.values()) == {1}
+    assert fake.throttled <= 2, f"{fake.throttled} sends answered 429"
+    assert left == [], "each process left its share on a clean stop"

@@ -160,3 +160,66 @@ async def test_a_busy_loop_waking_late_does_not_slow_the_pace(clock: FakeClock) 
     assert times[-1] <= 89 / 29 + 0.008, f"90 sends took {times[-1]:.3f} s; the schedule allows {89 / 29:.3f} s"
     busiest = max(sum(1 for t in times if first <= t < first + 1) for first in times)
     assert busiest <= 30
+
+
+async def test_a_share_spaces_the_sends_after_the_next_slot_and_a_full_share_comes_back(clock: FakeClock) -> None:
+    """Two processes sending for one bot each take half: the send already due next keeps its slot, the ones after
+    go at twice the spacing; back alone, the full rate from the next slot on."""
+    pace = fake_pace(clock, 10)
+    start = clock.now()
+    times: list[float] = []
+
+    async def send() -> None:
+        await pace.wait()
+        times.append(round((clock.now() - start).total_seconds(), 6))
+
+    for _ in range(3):
+        await send()
+    pace.share(2)
+    for _ in range(3):
+        await send()
+    pace.share(1)
+    for _ in range(2):
+        await send()
+    assert times == [0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0]
+
+
+async def test_a_share_changed_while_people_wait_keeps_urgent_first_and_arrival_order() -> None:
+    time = HeldTime()
+    pace = Pace(10, now=time.now, sleep=time.sleep)
+    order: list[tuple[str, float]] = []
+
+    async def one(name: str, urgent: bool) -> None:
+        await pace.wait(urgent)
+        order.append((name, round(time.seconds, 6)))
+
+    await pace.wait()
+    waiters = [asyncio.create_task(one(f"copy-{n}", False)) for n in range(3)]
+    await asyncio.sleep(0)
+    waiters.append(asyncio.create_task(one("reply", True)))
+    await asyncio.sleep(0)
+    pace.share(2)  # a second process came up while they wait
+    time.running.set()
+    await asyncio.gather(*waiters)
+    assert order == [("reply", 0.1), ("copy-0", 0.3), ("copy-1", 0.5), ("copy-2", 0.7)]
+    assert pace.waiting == 0
+
+
+async def test_a_share_divides_the_ceiling_and_the_paid_budget(clock: FakeClock) -> None:
+    paces = channel_paces({"telegram": 29.0}, {"telegram": 1000.0}, now=lambda: clock.now().timestamp(),
+                          sleep=fake_sleep(clock))
+    telegram = paces["telegram"]
+    assert telegram.ceiling == 30
+    telegram.share(2)
+    assert telegram.ceiling == 15
+    telegram.share(4)
+    assert telegram.ceiling == 7
+    telegram.share(100)
+    assert telegram.ceiling == 1
+    telegram.share(0)  # nobody seen (not even this process yet): the whole budget, never a division by zero
+    assert telegram.ceiling == 30
+    telegram.share(2)
+    start = clock.now()
+    for _ in range(100):
+        await telegram.wait(urgent=False)  # the paid broadcast budget is the bot's too: halved
+    assert round((clock.now() - start).total_seconds(), 3) == 0.198

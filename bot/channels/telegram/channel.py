@@ -122,7 +122,8 @@ class TelegramChannel:
         self.store = services.store
         self.library = services.library
         self.webhook_url = services.settings.telegram_webhook_url
-        self.application = build_application(services.settings, rate_limiter, pace=pace)
+        self.pace: Pace | None = None if rate_limiter else pace or telegram_pace(services.settings)
+        self.application = build_application(services.settings, rate_limiter, pace=self.pace)
         self.bot = self.application.bot
         self.sender: Sender = TelegramSender(self.bot, self.store.vault.callback_key,
                                              paid_broadcast=services.settings.telegram_paid_broadcast)

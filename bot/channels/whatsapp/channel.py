@@ -25,6 +25,7 @@ from bot.core.clock import Clock
 from bot.core.engine import Engine
 from bot.core.messages import Address, Incoming, Reply
 from bot.core.outbound import DeliveryError, Sender
+from bot.scheduling.pace import Pace
 from bot.storage.crypto import derive
 from bot.storage.store import Store
 from bot.web import MAX_BODY_BYTES, load_json, read_body
@@ -52,6 +53,7 @@ class WhatsAppChannel:
         self.sender: Sender = sender
         self._started = False
         self.messenger: Messenger = sender.messenger
+        self.pace: Pace | None = sender.messenger.graph.pace  # the number's budget, shared with other processes
         self.phone_number_id = phone_number_id
         self.app_secret = app_secret.encode()
         # Message ids are remembered as hashes keyed from the secret that signs the webhooks, not from DATA_KEY:

@@ -7,7 +7,7 @@ tests) in one process never mix their figures.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -51,6 +51,16 @@ class Metrics:
                                     "How long the oldest due row has waited (0 when none)", registry=r)
         self.database_bytes = Gauge("companion_database_bytes", "Size of the database on disk", registry=r)
         self.backups = Counter("companion_backups", "Scheduled backups by outcome", ["outcome"], registry=r)
+        self.send_waiting = Gauge("companion_send_waiting", "Sends waiting for the channel's sending budget",
+                                  ["channel"], registry=r)
+        self.sending_processes = Gauge("companion_sending_processes",
+                                       "Processes sharing the channel's sending budget", ["channel"], registry=r)
+
+    def watch_budget(self, channel: str, waiting: Callable[[], float], processes: Callable[[], float]) -> None:
+        """Read a channel's budget at each scrape: how many sends queue for it (the minute after a reminder, or a
+        429's hold) and how many processes share it."""
+        self.send_waiting.labels(channel).set_function(waiting)
+        self.sending_processes.labels(channel).set_function(processes)
 
     def observe_update(self, channel: str, feature: str, seconds: float) -> None:
         self.updates.labels(channel, feature).inc()

@@ -69,6 +69,9 @@ class Scheduling:
         self.dispatcher = Dispatcher(store, self.renderers, senders, clock, metrics=metrics, lease=lease)
         own = {channel: pace for channel, pace in self.dispatcher.paces.items() if channel in senders}
         self.share = BudgetShare(store, {**own, **(paces or {})}, clock)
+        if metrics is not None:
+            for channel in self.share.paces:
+                metrics.watch_budget(channel, *self.share.readings(channel))
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.dispatch_seconds = dispatch_seconds
         self.followup_minutes = followup_minutes

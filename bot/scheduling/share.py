@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
@@ -62,6 +62,12 @@ class BudgetShare:
             pace.share(count)
             if joining and count > 1:
                 pace.hold(JOIN_HOLD_SECONDS)
+
+    def readings(self, channel: str) -> tuple[Callable[[], float], Callable[[], float]]:
+        """For the metrics, read at each scrape: the sends waiting for this channel's budget, and the processes
+        sharing it."""
+        pace = self.paces[channel]
+        return (lambda: pace.waiting), (lambda: self.sharing[channel])
 
     async def leave(self) -> None:
         """A clean stop: the other processes take this one's share at their next heartbeat."""

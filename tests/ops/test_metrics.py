@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -80,3 +82,28 @@ async def test_no_token_no_entry(services: Services) -> None:
 async def test_metrics_are_off_unless_a_token_is_set(services: Services) -> None:
     async with client(services, token=None) as http:
         assert (await http.get("/metrics")).status_code == 404
+
+
+async def test_the_sending_budget_shows_its_queue_and_how_many_processes_share_it(services: Services) -> None:
+    """An operator watching the minute after a reminder sees sends queue for each channel's budget (a 429's
+    hold keeps them queued here), and how many processes share that budget."""
+    services.settings = load_settings(_env_file=None, database_path=services.settings.database_path,
+                                      data_key=services.settings.data_key, content_dir=services.settings.content_dir,
+                                      metrics_token=TOKEN)
+    scheduling = build_scheduling(services, {"telegram": FakeSender(channel="telegram")})
+    pace = scheduling.share.paces["telegram"]
+    pace.hold(60)
+    waiting = [asyncio.create_task(pace.wait(urgent=True)) for _ in range(3)]
+    await asyncio.sleep(0)
+    app = build_app(operator_routes(services, scheduling, []))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://companion.test") as http:
+            response = await http.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    finally:
+        for task in waiting:
+            task.cancel()
+        await asyncio.gather(*waiting, return_exceptions=True)
+    samples = {(sample.name, sample.labels.get("channel")): sample.value
+               for family in text_string_to_metric_families(response.text) for sample in family.samples}
+    assert samples[("companion_send_waiting", "telegram")] == 3
+    assert samples[("companion_sending_processes", "telegram")] == 1

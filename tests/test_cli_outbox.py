@@ -11,6 +11,8 @@ from bot.core.clock import FakeClock
 from tests.helpers import TEST_KEY, Chat
 from tests.outbox import facilitator, new_cohort, plan_settings
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

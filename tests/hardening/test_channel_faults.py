@@ -6,6 +6,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from bot.app import build_services
 from bot.core.clock import FakeClock
 from bot.core.outbound import Outgoing, RetryLater, Unreachable
@@ -14,6 +16,8 @@ from bot.core.proactive.render import Renderers
 from bot.scheduling.dispatcher import Dispatcher
 from tests.helpers import rows
 from tests.outbox import facilitator, member, new_cohort, plan_settings, utc
+
+pytestmark = pytest.mark.both_engines
 
 MEMBERS = 40
 BLOCKED = {"person-3", "person-17"}

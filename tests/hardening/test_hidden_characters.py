@@ -3,9 +3,13 @@ characters: a right-to-left override could make a name read as something else, a
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.core.text import visible
 from tests.peers import Post, ask_for_peer, group, offer
+
+pytestmark = pytest.mark.both_engines
 
 HIDDEN = ("\u202e", "\u202d", "\u2066", "\u2067", "\u2069", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f",
           "\ufeff", "\u2060", "\x00", "\x1b", "\x07", "\u3164")

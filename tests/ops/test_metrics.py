@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import Services, build_scheduling, operator_routes
@@ -10,6 +11,8 @@ from bot.config import load_settings
 from bot.web import build_app
 from tests.helpers import Chat
 from tests.outbox import FakeSender, facilitator, new_cohort
+
+pytestmark = pytest.mark.both_engines
 
 TOKEN = "scrape-token-0123456789"
 NOTE = "Saw Grace at the clinic today"

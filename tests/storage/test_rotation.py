@@ -16,6 +16,8 @@ from bot.storage.rotation import rotate_key
 from bot.storage.store import Store
 from tests.helpers import CONTENT, ROOT, TEST_KEY, Chat
 
+pytestmark = pytest.mark.both_engines
+
 NEW_KEY = "a-brand-new-secret-Hq4Wt8Zp2Lx6Vn9Rc3Jm7Bk5Gd1Fs0Ya"
 
 

@@ -134,6 +134,12 @@ def database_settings(database_path: Path, engine: str) -> dict[str, Any]:
     return {"database_url": POSTGRES_URLS[database_path]}
 
 
+def database_env(database_path: Path, engine: str) -> dict[str, str]:
+    """The same as environment variables, for a bot started as a subprocess."""
+    return {"DATABASE_PATH": str(database_path),
+            **{name.upper(): value for name, value in database_settings(database_path, engine).items()}}
+
+
 def restored(backup: Path) -> str:
     """A fresh database holding what a pg_dump backup holds (pg_restore), to read it as an outsider would."""
     url = server().fresh_database(migrated=False)

@@ -48,9 +48,9 @@ class ChaoticSender:
         return f"m{len(self.delivered)}"
 
 
-async def test_every_reachable_member_gets_each_follow_up_exactly_once(tmp_path: Path) -> None:
+async def test_every_reachable_member_gets_each_follow_up_exactly_once(tmp_path: Path, engine: str) -> None:
     clock = FakeClock(utc("2026-01-14T08:00:00+00:00"))
-    services = await build_services(plan_settings(tmp_path), clock)
+    services = await build_services(plan_settings(tmp_path, engine), clock)
     try:
         code = await new_cohort(await facilitator(services))
         for n in range(MEMBERS):

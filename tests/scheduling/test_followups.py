@@ -15,8 +15,8 @@ pytestmark = pytest.mark.both_engines
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return plan_settings(tmp_path)
+def settings(tmp_path: Path, engine: str) -> Settings:
+    return plan_settings(tmp_path, engine)
 
 
 async def test_a_follow_up_arrives_at_its_hour_and_starts_its_exercise(services: Services, clock: FakeClock) -> None:

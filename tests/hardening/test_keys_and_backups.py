@@ -17,21 +17,28 @@ from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from bot.errors import ConfigError
 from bot.storage.crypto import Vault
+from bot.storage.engines import database_for
 from bot.storage.lock import DatabaseBusy, DatabaseLock
 from bot.storage.rotation import rotate_key, rotate_key_file
-from bot.storage.sqlite.database import SqliteDatabase as Database
-from tests.helpers import CONTENT, ROOT, TEST_KEY, Chat, rows
+from tests.helpers import CONTENT, POSTGRES_URLS, ROOT, TEST_KEY, Chat, rows
+from tests.postgres import database_settings
 
 OTHER_KEY = "another-key-Rz8Kq2Wm5Xv9Tn3Lp7Hs1Jd4Gb6Fc0Ya"
 PEOPLE = ("ana", "ben", "cleo")
 
 
+def _on_postgres(db: Path) -> dict[str, str]:
+    """DATABASE_URL where a test put this database on PostgreSQL (see database_settings), else nothing."""
+    return {"database_url": POSTGRES_URLS[db]} if db in POSTGRES_URLS else {}
+
+
 def _settings(db: Path, key: str | None) -> Settings:
-    return load_settings(_env_file=None, database_path=db, data_key=key, content_dir=CONTENT)
+    return load_settings(_env_file=None, database_path=db, data_key=key, content_dir=CONTENT, **_on_postgres(db))
 
 
 def bot(db: Path, *args: str, key: str | None = TEST_KEY, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_PATH": str(db), "CONTENT_DIR": str(CONTENT)}
+    env = {**os.environ, "DATABASE_PATH": str(db), "CONTENT_DIR": str(CONTENT),
+           **{name.upper(): value for name, value in _on_postgres(db).items()}}
     env.pop("DATA_KEY", None)
     env.pop("NEW_DATA_KEY", None)
     if key is not None:
@@ -82,8 +89,11 @@ async def _opens_with(db: Path, key: str) -> bool:
 # --- a wrong key ---------------------------------------------------------------------------------------------
 
 
-async def test_the_bot_refuses_to_start_with_a_key_that_did_not_write_the_database(tmp_path: Path) -> None:
+@pytest.mark.both_engines
+async def test_the_bot_refuses_to_start_with_a_key_that_did_not_write_the_database(tmp_path: Path,
+                                                                                   engine: str) -> None:
     db = tmp_path / "c.db"
+    database_settings(db, engine)
     await _people(db)
     result = bot(db, "console", "--as", "ana", key=OTHER_KEY, stdin="hello\n")
     assert result.returncode == 2
@@ -103,10 +113,12 @@ class Killed(Exception):
 POINTS = ("new key written", "re-encrypted", "committed", "checkpointed", "swapped")
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("where", POINTS)
-async def test_a_rotation_killed_anywhere_leaves_a_key_file_that_opens_everything(tmp_path: Path,
-                                                                                  where: str) -> None:
+async def test_a_rotation_killed_anywhere_leaves_a_key_file_that_opens_everything(tmp_path: Path, where: str,
+                                                                                  engine: str) -> None:
     db, key_file = tmp_path / "c.db", tmp_path / "secret.key"
+    database_settings(db, engine)
     await _people(db, key=None)  # the key lives in secret.key
     old = key_file.read_text().strip()
 
@@ -114,7 +126,7 @@ async def test_a_rotation_killed_anywhere_leaves_a_key_file_that_opens_everythin
         if point == where:
             raise Killed(point)
 
-    database = Database(db)
+    database = database_for(_settings(db, TEST_KEY).database)
     await database.connect()
     with pytest.raises(Killed):
         await rotate_key_file(database, key_file, old, kill)
@@ -133,13 +145,15 @@ async def test_a_rotation_killed_anywhere_leaves_a_key_file_that_opens_everythin
     assert key_file.stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.both_engines
 async def test_running_rotate_key_again_after_a_kill_after_the_commit_keeps_the_working_key(
-        tmp_path: Path) -> None:
+        tmp_path: Path, engine: str) -> None:
     """The reported attack: data already under the new key, secret.key still old, secret.key.new the only copy."""
     db, key_file, pending = tmp_path / "c.db", tmp_path / "secret.key", tmp_path / "secret.key.new"
+    database_settings(db, engine)
     await _people(db, key=None)
     old = key_file.read_text().strip()
-    database = Database(db)
+    database = database_for(_settings(db, TEST_KEY).database)
     await database.connect()
     await database.migrate()
     await rotate_key(database, Vault(old), Vault(OTHER_KEY))

@@ -23,7 +23,7 @@ ALLOWED_LABELS = {"channel", "feature", "kind", "status", "outcome", "job", "le"
 def client(services: Services, token: str | None = TOKEN) -> httpx.AsyncClient:
     services.settings = load_settings(_env_file=None, database_path=services.settings.database_path,
                                       data_key=services.settings.data_key, content_dir=services.settings.content_dir,
-                                      metrics_token=token)
+                                      database_url=services.settings.database_url, metrics_token=token)
     scheduling = build_scheduling(services, {"console": FakeSender()})
     app = build_app(operator_routes(services, scheduling, []))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://companion.test")

@@ -20,7 +20,8 @@ from bot.storage.crypto import Vault
 from bot.storage.engines import database_for
 from bot.storage.lock import DatabaseBusy, DatabaseLock
 from bot.storage.rotation import rotate_key, rotate_key_file
-from tests.helpers import CONTENT, POSTGRES_URLS, ROOT, TEST_KEY, Chat, rows
+from bot.storage.store import Store
+from tests.helpers import CONTENT, POSTGRES_URLS, ROOT, TEST_KEY, Chat, person_rows, rows
 from tests.postgres import database_settings
 
 OTHER_KEY = "another-key-Rz8Kq2Wm5Xv9Tn3Lp7Hs1Jd4Gb6Fc0Ya"
@@ -265,6 +266,98 @@ async def test_restore_refuses_a_damaged_backup(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "copy.db" in result.stderr
     assert await _opens_with(db, TEST_KEY)
+
+
+# --- restore on PostgreSQL: a pg_dump archive, or the logical copy written where pg_dump is missing ----------
+
+
+FORMATS = ("pg_dump", "logical")
+
+
+async def _pg_backup(db: Path, target: Path, form: str, monkeypatch: pytest.MonkeyPatch,
+                     key: str = TEST_KEY) -> None:
+    """`db backup` as the operator runs it; for "logical", on a machine without pg_dump."""
+    if form == "pg_dump":
+        assert bot(db, "db", "backup", str(target), key=key).returncode == 0
+        assert target.read_bytes().startswith(b"PGDMP")
+        return
+    database = database_for(_settings(db, key).database)
+    await database.connect()
+    try:
+        with monkeypatch.context() as without:
+            without.setenv("PATH", str(target.parent))
+            await database.backup(target)
+    finally:
+        await database.close()
+    assert target.read_bytes().startswith(b'{"format": "companion-logical-v1"')
+
+
+@pytest.mark.parametrize("form", FORMATS)
+async def test_a_postgresql_backup_goes_back_whole_and_no_id_is_handed_out_twice(
+        tmp_path: Path, form: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db, backup = tmp_path / "c.db", tmp_path / "backups" / "monday.dump"
+    backup.parent.mkdir()
+    database_settings(db, "postgresql")
+    await _people(db)
+    await _pg_backup(db, backup, form, monkeypatch)
+    store = await Store.open(_settings(db, TEST_KEY).database, TEST_KEY)
+    try:  # someone came after the backup: their id must not come back after the restore
+        after = await store.contacts.create(Address("console", "eve"), "en", "UTC", FakeClock().now())
+    finally:
+        await store.close()
+    rows(db, "DELETE FROM deliveries")  # a bad day: an operator's mistake, or a bug
+    rows(db, "DELETE FROM checkins")
+
+    result = bot(db, "db", "restore", str(backup))
+    assert result.returncode == 0, result.stderr
+    assert f"{len(PEOPLE)} person" in result.stdout
+    assert await _opens_with(db, TEST_KEY)
+    assert rows(db, "SELECT version FROM schema_version") == rows(db, "SELECT MAX(version) FROM schema_version")
+    store = await Store.open(_settings(db, TEST_KEY).database, TEST_KEY)
+    try:
+        newcomer = await store.contacts.create(Address("console", "dee"), "en", "UTC", FakeClock().now())
+    finally:
+        await store.close()
+    assert rows(db, "SELECT COUNT(*) FROM contacts") == [(len(PEOPLE) + 1,)]  # the newcomer; eve was not backed up
+    assert newcomer.id == after.id + 1  # ids keep counting past every id handed out, before or after the backup
+
+
+@pytest.mark.parametrize("form", FORMATS)
+async def test_restore_on_postgresql_refuses_a_backup_made_under_another_key_and_changes_nothing(
+        tmp_path: Path, form: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db, foreign_db, foreign = tmp_path / "c.db", tmp_path / "other" / "c.db", tmp_path / "foreign.dump"
+    database_settings(db, "postgresql")
+    database_settings(foreign_db, "postgresql")
+    await _people(db)
+    await _people(foreign_db, key=OTHER_KEY)
+    await _pg_backup(foreign_db, foreign, form, monkeypatch, key=OTHER_KEY)
+    rows(db, "DELETE FROM deliveries WHERE id = (SELECT MIN(id) FROM deliveries)")
+    before = person_rows(db)
+    result = bot(db, "db", "restore", str(foreign))
+    assert result.returncode == 2
+    assert "another DATA_KEY" in result.stderr
+    assert person_rows(db) == before
+    assert rows(db, "SELECT COUNT(*) FROM deliveries") == [(len(PEOPLE) - 1,)]
+
+
+@pytest.mark.parametrize("form", FORMATS)
+async def test_restore_on_postgresql_refuses_a_damaged_backup_and_changes_nothing(
+        tmp_path: Path, form: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db, backup = tmp_path / "c.db", tmp_path / "copy.dump"
+    database_settings(db, "postgresql")
+    await _people(db)
+    await _pg_backup(db, backup, form, monkeypatch)
+    data = bytearray(backup.read_bytes())
+    middle = len(data) // 2
+    data[middle: middle + 64] = b"\xff" * 64  # a disk fault in the middle of the file
+    backup.write_bytes(bytes(data))
+    rows(db, "DELETE FROM deliveries WHERE id = (SELECT MIN(id) FROM deliveries)")
+    before = person_rows(db)
+    result = bot(db, "db", "restore", str(backup))
+    assert result.returncode == 2, result.stdout
+    assert "nothing was changed" in result.stderr
+    assert person_rows(db) == before
+    assert rows(db, "SELECT COUNT(*) FROM deliveries") == [(len(PEOPLE) - 1,)]
 
 
 # --- files are private ---------------------------------------------------------------------------------------

@@ -430,8 +430,9 @@ async def test_a_facilitator_cannot_approve_their_own_offer(services: Services) 
 async def test_the_facilitator_sees_the_newest_reports_when_several_came_in_the_same_second(
         services: Services) -> None:
     s = await scene(services, accept=True)
-    [(request_id, cohort_id, reporter_id)] = rows(
-        services.settings.database_path, "SELECT r.id, c.id, r.requester_id FROM support_requests r, cohorts c")
+    [ids] = rows(services.settings.database_path,
+                 "SELECT r.requester_id, r.id, c.id FROM support_requests r, cohorts c")
+    reporter_id, request_id, cohort_id = (int(str(value)) for value in ids)
     for n in range(1, 7):  # one more than the overview shows, all stamped with the same second
         await services.store.support.report(reporter_id, request_id, cohort_id, f"reason {n}", False,
                                             services.clock.now())

@@ -167,14 +167,15 @@ async def _rotate(db: Database, settings: Settings) -> None:
 
 async def _restore(source: Path, settings: Settings) -> None:
     """Check the backup's integrity and key, then put it in place of the (stopped) database."""
-    from bot.storage.backups import restore_backup
+    from bot.storage.backups import restore_backup, restore_postgres_backup
 
-    if settings.database.startswith("postgres"):
-        raise CompanionError("db restore: with PostgreSQL, restore the pg_dump backup with pg_restore (see README)")
     if settings.data_key is None and not settings.key_file.exists():
         raise CompanionError(f"db restore: no DATA_KEY and no {settings.key_file.name}: put back the key the "
                              "backup was made with first")
-    people = await restore_backup(source, settings.database_path, settings.secret())
+    if settings.database.startswith("postgres"):
+        people = await restore_postgres_backup(source, settings.database, settings.secret())
+    else:
+        people = await restore_backup(source, settings.database_path, settings.secret())
     print(f"restored {source.name}: {people} person(s); the bot can start again")
 
 

@@ -9,7 +9,7 @@ from bot.app import Services, build_services
 from bot.config import Settings, load_settings
 from bot.core.clock import FakeClock
 from tests import postgres
-from tests.helpers import CONTENT, POSTGRES_URLS, TEST_KEY, Chat
+from tests.helpers import CONTENT, TEST_KEY, Chat
 
 ENGINES = ("sqlite", "postgresql")
 
@@ -33,11 +33,9 @@ def engine(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path, engine: str) -> Settings:
-    extra = {}
-    if engine == "postgresql":
-        extra["database_url"] = POSTGRES_URLS[tmp_path / "companion.db"] = postgres.server().fresh_database()
-    return load_settings(_env_file=None, database_path=tmp_path / "companion.db", data_key=TEST_KEY,
-                         content_dir=CONTENT, **extra)
+    database = tmp_path / "companion.db"
+    return load_settings(_env_file=None, database_path=database, data_key=TEST_KEY, content_dir=CONTENT,
+                         **postgres.database_settings(database, engine))
 
 
 @pytest.fixture

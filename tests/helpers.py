@@ -86,7 +86,8 @@ def rows(db_path: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
         sql = re.sub(r"datetime\((\w+), 'unixepoch'\)",
                      r"to_char(to_timestamp(\1) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')", sql)
         with psycopg.connect(POSTGRES_URLS[db_path], autocommit=True) as pg:
-            found = pg.execute(to_psycopg(sql) if params else sql, params or None).fetchall()
+            cursor = pg.execute(to_psycopg(sql) if params else sql, params or None)
+            found = cursor.fetchall() if cursor.description is not None else []
             return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in found]
     with sqlite3.connect(db_path) as conn:
         return conn.execute(sql, params).fetchall()
@@ -96,13 +97,27 @@ def rows(db_path: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
 BOOKKEEPING = frozenset({"key_check", "whatsapp_seen"})
 
 
+def table_names(db_path: Path) -> list[str]:
+    """Every table of the schema (not the engine's own bookkeeping), on either engine."""
+    if db_path in POSTGRES_URLS:
+        return [str(r[0]) for r in rows(db_path, "SELECT table_name FROM information_schema.tables WHERE"
+                                                 " table_schema = 'public' AND table_name <> 'schema_version'")]
+    return [str(r[0]) for r in rows(db_path, "SELECT name FROM sqlite_master WHERE type='table'")
+            if not str(r[0]).startswith("sqlite_")]
+
+
+def references_to(db_path: Path, table: str) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key that points at `table`, read from the engine's catalogue."""
+    if db_path in POSTGRES_URLS:
+        found = rows(db_path, "SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c"
+                              " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)"
+                              " WHERE c.contype = 'f' AND c.confrelid = ?::regclass", table)
+        return [(str(t), str(c)) for t, c in found]
+    return [(other, str(fk[3])) for other in table_names(db_path)
+            for fk in rows(db_path, f"PRAGMA foreign_key_list({other})") if fk[2] == table]
+
+
 def person_rows(db_path: Path) -> int:
     """Rows in every table except bookkeeping ones: what the database holds about people."""
-    if db_path in POSTGRES_URLS:
-        tables = [str(r[0]) for r in rows(db_path, "SELECT table_name FROM information_schema.tables WHERE"
-                                                   " table_schema = 'public' AND table_name <> 'schema_version'")]
-        return sum(int(str(rows(db_path, f"SELECT COUNT(*) FROM {t}")[0][0])) for t in tables if t not in BOOKKEEPING)
-    with sqlite3.connect(db_path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return sum(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables
-                   if not t.startswith("sqlite_") and t not in BOOKKEEPING)
+    return sum(int(str(rows(db_path, f"SELECT COUNT(*) FROM {t}")[0][0]))
+               for t in table_names(db_path) if t not in BOOKKEEPING)

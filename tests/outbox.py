@@ -13,6 +13,7 @@ from bot.core.outbound import Outgoing, Unreachable
 from bot.core.proactive.render import Renderers
 from bot.scheduling.dispatcher import Dispatcher
 from tests.helpers import CONTENT, TEST_KEY, Chat
+from tests.postgres import database_settings
 
 PLAN = """\
 steps:
@@ -26,13 +27,14 @@ steps:
 """
 
 
-def plan_settings(tmp_path: Path) -> Settings:
+def plan_settings(tmp_path: Path, engine: str = "sqlite") -> Settings:
     """Settings whose content library is a copy of content/ with a three-step follow-up plan."""
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content, dirs_exist_ok=True)
     (content / "en" / "followups.yaml").write_text(PLAN, encoding="utf-8")
-    return load_settings(_env_file=None, database_path=tmp_path / "companion.db", data_key=TEST_KEY,
-                         content_dir=content)
+    database = tmp_path / "companion.db"
+    return load_settings(_env_file=None, database_path=database, data_key=TEST_KEY, content_dir=content,
+                         **database_settings(database, engine))
 
 
 @dataclass

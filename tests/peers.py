@@ -4,7 +4,6 @@ and a post office that delivers the outbox through a fake Sender and remembers w
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 
 from bot.app import Services
@@ -12,7 +11,7 @@ from bot.core.clock import FakeClock
 from bot.core.messages import Incoming, Reply
 from bot.core.peers import SupportMessages
 from bot.scheduling.dispatcher import Dispatcher
-from tests.helpers import Chat
+from tests.helpers import Chat, references_to, rows
 from tests.outbox import FakeSender, dispatcher, facilitator, new_cohort
 
 THINKING = 3  # seconds a person takes per message: the clock moves, so long scripts stay under the flood guard
@@ -195,11 +194,6 @@ async def scene(services: Services, *, accept: bool = False, lena: bool = False,
 
 def nothing_refers_to(services: Services, contact_id: int) -> bool:
     """True when no row in any table that refers to people (found through foreign keys) names this person."""
-    with sqlite3.connect(services.settings.database_path) as conn:
-        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        for table in tables:
-            for fk in conn.execute(f"PRAGMA foreign_key_list({table})").fetchall():
-                if fk[2] == "contacts" and conn.execute(
-                        f"SELECT COUNT(*) FROM {table} WHERE {fk[3]} = ?", (contact_id,)).fetchone() != (0,):
-                    return False
-    return True
+    db = services.settings.database_path
+    return all(rows(db, f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", contact_id) == [(0,)]
+               for table, column in references_to(db, "contacts"))

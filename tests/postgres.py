@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -118,6 +119,33 @@ def server() -> PostgresServer:
         unavailable(_error or "unknown")
     assert _server is not None
     return _server
+
+
+def database_settings(database_path: Path, engine: str) -> dict[str, Any]:
+    """The settings that put a test's database on `engine`: nothing extra for SQLite; for PostgreSQL a fresh
+    database, the same one each time for the same DATABASE_PATH (a test that restarts the bot finds its data),
+    registered in POSTGRES_URLS so `rows()` and `person_rows()` look at it."""
+    if engine != "postgresql":
+        return {}
+    from tests.helpers import POSTGRES_URLS
+
+    if database_path not in POSTGRES_URLS:
+        POSTGRES_URLS[database_path] = server().fresh_database()
+    return {"database_url": POSTGRES_URLS[database_path]}
+
+
+def database_env(database_path: Path, engine: str) -> dict[str, str]:
+    """The same as environment variables, for a bot started as a subprocess."""
+    return {"DATABASE_PATH": str(database_path),
+            **{name.upper(): value for name, value in database_settings(database_path, engine).items()}}
+
+
+def restored(backup: Path) -> str:
+    """A fresh database holding what a pg_dump backup holds (pg_restore), to read it as an outsider would."""
+    url = server().fresh_database(migrated=False)
+    subprocess.run([str(PG_BIN / "pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={url}", str(backup)],
+                   check=True, capture_output=True, timeout=120)
+    return url
 
 
 def stop() -> None:

@@ -10,20 +10,24 @@ from bot.cli import main
 from bot.core.clock import FakeClock
 from tests.helpers import TEST_KEY, Chat
 from tests.outbox import facilitator, new_cohort, plan_settings
+from tests.postgres import database_env
+
+pytestmark = pytest.mark.both_engines
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    settings = plan_settings(tmp_path)
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str) -> Path:
+    settings = plan_settings(tmp_path, engine)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_PATH", str(settings.database_path))
+    for name, value in database_env(settings.database_path, engine).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("DATA_KEY", TEST_KEY)
     monkeypatch.setenv("CONTENT_DIR", str(settings.content_dir))
     return tmp_path
 
 
-async def _cohort_with_members(tmp_path: Path) -> None:
-    services = await build_services(plan_settings(tmp_path), FakeClock())
+async def _cohort_with_members(tmp_path: Path, engine: str) -> None:
+    services = await build_services(plan_settings(tmp_path, engine), FakeClock())
     try:
         code = await new_cohort(await facilitator(services), name="Maputo crew")
         for name in ("Ana Maria", "Cy", "Bea"):
@@ -35,8 +39,9 @@ async def _cohort_with_members(tmp_path: Path) -> None:
         await services.close()
 
 
-def test_schedule_list_shows_pending_rows_and_no_personal_data(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    asyncio.run(_cohort_with_members(env))
+def test_schedule_list_shows_pending_rows_and_no_personal_data(env: Path, engine: str,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(_cohort_with_members(env, engine))
     assert main(["schedule", "list"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
@@ -47,8 +52,8 @@ def test_schedule_list_shows_pending_rows_and_no_personal_data(env: Path, capsys
         assert private not in out
 
 
-def test_schedule_why_explains_in_plain_words(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    asyncio.run(_cohort_with_members(env))
+def test_schedule_why_explains_in_plain_words(env: Path, engine: str, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(_cohort_with_members(env, engine))
     assert main(["schedule", "list", "--why", "7"]) == 0
     assert "cancelled: the person sent /stop" in capsys.readouterr().out
     assert main(["schedule", "list", "--why", "1"]) == 0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.errors import CompanionError
 from bot.storage.crypto import DecryptError, Vault
+from bot.storage.db import StorageError
 from bot.storage.sqlite.database import SqliteDatabase, backup_key_check, check_backup, install_backup
 
 
@@ -25,6 +26,32 @@ async def restore_backup(source: Path, target: Path, secret: str) -> int:
     finally:
         await db.close()
     return people
+
+
+async def restore_postgres_backup(source: Path, url: str, secret: str) -> int:
+    """Put a `db backup` file (pg_dump archive or logical copy) in place of the PostgreSQL database at `url`
+    after the same checks; return how many people it holds."""
+    from bot.storage.postgres import PostgresDatabase
+    from bot.storage.postgres.restore import read_backup, restore
+
+    try:
+        backup = await read_backup(source)
+    except StorageError as exc:
+        raise CompanionError(f"db restore: {exc}; nothing was changed") from exc
+    if not _same_key(Vault(secret), backup.key_check, backup.sample):
+        raise CompanionError(f"db restore: {source.name} was made under another DATA_KEY; nothing was changed. "
+                             "Restore it with the key it was made with (DATA_KEY or secret.key)")
+    db = PostgresDatabase(url)
+    await db.connect()
+    try:
+        try:
+            await restore(db, backup)
+        except StorageError as exc:
+            raise CompanionError(f"db restore: {exc}; nothing was changed") from exc
+        await db.migrate()  # the migrations that came after the backup was made
+    finally:
+        await db.close()
+    return backup.people
 
 
 def _check_source(source: Path, target: Path) -> None:

@@ -82,7 +82,7 @@ class Cohorts:
 
     async def memberships(self, contact_id: int) -> list[Cohort]:
         return await self._many(f"{_SELECT} JOIN cohort_members j ON j.cohort_id = c.id"
-                                " WHERE j.contact_id = ? ORDER BY c.workshop_date DESC", contact_id)
+                                " WHERE j.contact_id = ? ORDER BY c.workshop_date DESC, c.id", contact_id)
 
     async def open_since(self, earliest: date) -> list[Cohort]:
         """Open cohorts whose workshop is on or after `earliest`: those whose plan may still have steps ahead."""

@@ -218,7 +218,8 @@ class SupportRequests:
         """Recent reports in the facilitator's cohorts: the words and the cohort; names only where agreed."""
         rows = await self.db.fetchall(
             "SELECT s.at, s.reason, s.shared, s.request_id, c.name FROM support_reports s"
-            " JOIN cohorts c ON c.id = s.cohort_id WHERE c.owner_id = ? AND s.at >= ? ORDER BY s.at DESC LIMIT ?",
+            " JOIN cohorts c ON c.id = s.cohort_id WHERE c.owner_id = ? AND s.at >= ?"
+            " ORDER BY s.at DESC, s.id DESC LIMIT ?",
             (facilitator_id, to_ts(since), limit))
         reports = []
         for row in rows:

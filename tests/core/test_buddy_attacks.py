@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.app import Services, build_scheduling
 from bot.core.clock import FakeClock
 from bot.core.proactive.checkon import CheckOnMessages, checkon_tick
@@ -14,6 +16,8 @@ from tests.core.test_checkon import pair
 from tests.helpers import Chat, rows
 from tests.outbox import FakeSender
 from tests.peers import Person, scene
+
+pytestmark = pytest.mark.both_engines
 
 MONDAY_9 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.app import Services
 from bot.core.checkon import countdown_end
 from bot.core.clock import FakeClock
@@ -15,6 +17,8 @@ from bot.core.timing import DEFAULT_QUIET
 from bot.scheduling.dispatcher import Dispatcher
 from tests.helpers import Chat
 from tests.outbox import FakeSender
+
+pytestmark = pytest.mark.both_engines
 
 MONDAY_9 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
 

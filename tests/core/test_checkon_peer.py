@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.core.peers import SupportMessages
@@ -14,6 +16,8 @@ from bot.core.proactive.render import Renderers
 from bot.scheduling.dispatcher import Dispatcher
 from tests.outbox import FakeSender
 from tests.peers import Group, Person, group, volunteer
+
+pytestmark = pytest.mark.both_engines
 
 MONDAY_9 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
 

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.both_engines
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return plan_settings(tmp_path)
+def settings(tmp_path: Path, engine: str) -> Settings:
+    return plan_settings(tmp_path, engine)
 
 
 async def test_a_facilitator_creates_a_cohort_with_a_code_link_and_qr(services: Services) -> None:

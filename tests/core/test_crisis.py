@@ -15,6 +15,8 @@ from bot.errors import ConfigError
 from tests.helpers import CONTENT, TEST_KEY, Chat
 from tests.peers import Post, ask_for_peer, group, volunteer
 
+pytestmark = pytest.mark.both_engines
+
 OVERDOSE_CARD = "If someone may be overdosing"
 SUICIDE_CARD = "If you feel like ending your life or hurting yourself"
 

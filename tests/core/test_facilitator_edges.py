@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from tests.broadcasting import copies, scheduled, write
 from tests.helpers import Chat, rows
 from tests.outbox import FakeSender, dispatcher, facilitator, member, new_cohort
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_facilitator_code_as_the_first_message_survives_onboarding(services: Services) -> None:

@@ -3,9 +3,13 @@ every proactive message is a plain greeting."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from tests.helpers import Chat
 from tests.outbox import FakeSender, dispatcher
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_hide_offers_discreet_mode_and_proactive_messages_become_a_greeting(services: Services) -> None:

@@ -9,14 +9,14 @@ from bot.config import Settings
 from bot.core.clock import FakeClock
 from bot.core.proactive.followups import followup_tick
 from tests.helpers import Chat, rows
-from tests.outbox import facilitator, member, new_cohort, plan_settings, remind
+from tests.outbox import facilitator, manage, member, new_cohort, plan_settings, remind
 
 pytestmark = pytest.mark.both_engines
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return plan_settings(tmp_path)
+def settings(tmp_path: Path, engine: str) -> Settings:
+    return plan_settings(tmp_path, engine)
 
 
 def planned(db: Path, person: int) -> list[tuple[object, ...]]:
@@ -89,7 +89,8 @@ async def test_a_person_may_be_in_several_cohorts_and_leave_one(services: Servic
     await ana.press("Yes, leave")
     assert "You've left “First”" in ana.text
     db = services.settings.database_path
-    assert rows(db, "SELECT cohort_id, status, reason, COUNT(*) FROM deliveries GROUP BY 1, 2, 3") == [
+    assert rows(db, "SELECT cohort_id, status, reason, COUNT(*) FROM deliveries GROUP BY 1, 2, 3"
+                " ORDER BY 1") == [
         (1, "cancelled", "left", 3), (2, "pending", None, 3)]
     await ana.send(f"/join {first}")
     assert rows(db, "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'") == [(6,)]
@@ -137,3 +138,19 @@ async def test_a_facilitator_who_forgets_leaves_the_cohort_to_its_members(servic
     assert rows(db, "SELECT owner_id, status FROM cohorts") == [(None, "open")]
     assert rows(db, "SELECT DISTINCT contact_id FROM facilitator_audit") == [(None,)]
     assert rows(db, "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'") == [(3,)]
+
+
+async def test_ones_cohorts_on_the_same_day_are_listed_oldest_first_even_after_a_date_change(
+        services: Services) -> None:
+    """Cohorts on one workshop day come in the order they were made, whatever rows the engine rewrote since."""
+    fay = await facilitator(services)
+    codes = [await new_cohort(fay, name=name) for name in ("First", "Second", "Third")]
+    ana = await member(services, codes[0])
+    for code in codes[1:]:
+        await ana.send(f"/join {code}")
+    await manage(fay, "Change date", "First")
+    await fay.send("2026-02-01")
+    await manage(fay, "Change date", "First")
+    await fay.send("2026-01-15")
+    await ana.send("/join")
+    assert [line for line in ana.text.splitlines() if line.startswith("•")] == ["• First", "• Second", "• Third"]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from tests.helpers import Chat
 from tests.outbox import facilitator, member, new_cohort
+
+pytestmark = pytest.mark.both_engines
 
 
 def code_in(text: str) -> str:

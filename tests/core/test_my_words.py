@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from bot.core.messages import Reply
 from tests.helpers import Chat
+
+pytestmark = pytest.mark.both_engines
 
 
 async def _good_thing(chat: Chat, first: str | None, second: str | None) -> None:

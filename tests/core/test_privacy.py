@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import timedelta
 
 import pytest
 
 from bot.app import Services
-from tests.helpers import Chat, person_rows, rows, stored_bytes
+from tests.helpers import Chat, person_rows, references_to, rows, stored_bytes
 
 pytestmark = pytest.mark.both_engines
 
@@ -35,12 +34,10 @@ async def test_forget_leaves_no_row_that_refers_to_the_person(services: Services
     assert "check-ins: 1" in chat.text
     assert "scheduled messages: 1" in chat.text
     db = services.settings.database_path
-    with sqlite3.connect(db) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for table in tables:
-            for fk in conn.execute(f"PRAGMA foreign_key_list({table})").fetchall():
-                if fk[2] == "contacts":
-                    assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {fk[3]} = ?", (ana.id,)).fetchone() == (0,)
+    references = references_to(db, "contacts")
+    assert ("checkins", "contact_id") in references
+    for table, column in references:
+        assert rows(db, f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", ana.id) == [(0,)]
     assert rows(db, "SELECT COUNT(*) FROM contacts") == [(1,)]
     assert person_rows(db) == 1
 

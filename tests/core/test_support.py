@@ -425,3 +425,17 @@ async def test_a_facilitator_cannot_approve_their_own_offer(services: Services) 
     fay_id = await g.fay.contact_id()
     await g.fay.press_key(f"offer:ok:{fay_id}")
     assert "is a facilitator, so their offer can't be approved" in g.fay.text
+
+
+async def test_the_facilitator_sees_the_newest_reports_when_several_came_in_the_same_second(
+        services: Services) -> None:
+    s = await scene(services, accept=True)
+    [ids] = rows(services.settings.database_path,
+                 "SELECT r.requester_id, r.id, c.id FROM support_requests r, cohorts c")
+    reporter_id, request_id, cohort_id = (int(str(value)) for value in ids)
+    for n in range(1, 7):  # one more than the overview shows, all stamped with the same second
+        await services.store.support.report(reporter_id, request_id, cohort_id, f"reason {n}", False,
+                                            services.clock.now())
+    await s.group.fay.send("/volunteers")
+    shown = [line.split('"')[1] for line in s.group.fay.text.splitlines() if '"reason' in line]
+    assert shown == ["reason 6", "reason 5", "reason 4", "reason 3", "reason 2"]

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from typing import cast
 
+import pytest
+
 from bot.app import Services
 from bot.core.clock import FakeClock
 from tests.helpers import rows
 from tests.peers import Post, ask_for_peer, group, offer, scene, volunteer
+
+pytestmark = pytest.mark.both_engines
 
 PHONE = "+255766123987"
 

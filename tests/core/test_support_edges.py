@@ -6,10 +6,14 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from bot.app import Services
 from bot.channels.console import ConsoleChat
 from tests.helpers import rows
 from tests.peers import ask_for_peer, group, scene
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_when_the_volunteer_ends_each_side_gets_its_own_message(services: Services) -> None:

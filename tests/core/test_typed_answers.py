@@ -4,7 +4,6 @@ in English or in the person's own language, or a choice's number. Anything else 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -13,9 +12,11 @@ import pytest
 from bot.app import Services
 from bot.core.messages import Incoming
 from bot.storage.contacts import Contact
-from tests.helpers import Chat
+from tests.helpers import Chat, rows
 from tests.outbox import facilitator, new_cohort
 from tests.peers import Person, group, scene, volunteer
+
+pytestmark = pytest.mark.both_engines
 
 STALE = "earlier moment"
 
@@ -384,8 +385,7 @@ def volunteered(availability: str) -> Check:
 def reported(*, shared: bool) -> Check:
     async def check(services: Services, chat: Chat) -> None:
         assert await state(services, chat) is None
-        with sqlite3.connect(services.settings.database_path) as conn:
-            assert conn.execute("SELECT shared FROM support_reports").fetchall() == [(int(shared),)]
+        assert rows(services.settings.database_path, "SELECT shared FROM support_reports") == [(int(shared),)]
     return check
 
 

@@ -9,6 +9,8 @@ from bot.app import Services
 from bot.core.zones import find_zones, parse_clock, zone_label
 from tests.core.test_typed_answers import contact, person
 
+pytestmark = pytest.mark.both_engines
+
 SEVEN_PM = 19 * 60
 
 

@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import CONTENT, ROOT, TEST_KEY, rows
+from tests.postgres import database_env
 
 
-def console(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_PATH": str(tmp_path / "c.db"), "DATA_KEY": TEST_KEY,
+def console(tmp_path: Path, script: str, *args: str, engine: str = "sqlite") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **database_env(tmp_path / "c.db", engine), "DATA_KEY": TEST_KEY,
            "CONTENT_DIR": str(CONTENT)}
     for name in ("TELEGRAM_BOT_TOKEN", "WHATSAPP_ACCESS_TOKEN"):
         env.pop(name, None)
@@ -19,7 +22,8 @@ def console(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProc
                           capture_output=True, env=env, cwd=tmp_path, timeout=60, check=False)
 
 
-def test_a_newcomer_consents_checks_in_reflects_exports_and_deletes(tmp_path: Path) -> None:
+@pytest.mark.both_engines
+def test_a_newcomer_consents_checks_in_reflects_exports_and_deletes(tmp_path: Path, engine: str) -> None:
     script = "\n".join([
         "/start", "1", "1", "1",        # English, I agree, no notes
         "/checkin", "2",                # Good
@@ -29,7 +33,7 @@ def test_a_newcomer_consents_checks_in_reflects_exports_and_deletes(tmp_path: Pa
         "/mydata",
         "/forget", "1",
     ]) + "\n"
-    result = console(tmp_path, script)
+    result = console(tmp_path, script, engine=engine)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Which language" in out
@@ -42,9 +46,10 @@ def test_a_newcomer_consents_checks_in_reflects_exports_and_deletes(tmp_path: Pa
     assert rows(tmp_path / "c.db", "SELECT COUNT(*) FROM contacts") == [(0,)]
 
 
-def test_two_people_share_one_database(tmp_path: Path) -> None:
-    console(tmp_path, "/start\n1\n1\n1\n", "--as", "ana")
-    result = console(tmp_path, "/start\n1\n1\n1\n", "--as", "ben")
+@pytest.mark.both_engines
+def test_two_people_share_one_database(tmp_path: Path, engine: str) -> None:
+    console(tmp_path, "/start\n1\n1\n1\n", "--as", "ana", engine=engine)
+    result = console(tmp_path, "/start\n1\n1\n1\n", "--as", "ben", engine=engine)
     assert result.returncode == 0
     assert rows(tmp_path / "c.db", "SELECT COUNT(*) FROM contacts") == [(2,)]
 

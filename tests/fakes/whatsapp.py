@@ -26,6 +26,7 @@ from bot.core.messages import Address
 from bot.web import build_app, build_server
 from tests.fakes.graph_api import FakeGraph
 from tests.helpers import CONTENT, TEST_KEY, rows
+from tests.postgres import database_settings
 
 PHONE_NUMBER_ID = "106540352242922"
 APP_SECRET = "app-secret-for-tests"
@@ -113,9 +114,10 @@ def receipt(services: Services, delivery_id: int) -> object:
     return value
 
 
-def whatsapp_settings(tmp_path: Path, base_url: str, **overrides: Any) -> Settings:
+def whatsapp_settings(tmp_path: Path, base_url: str, engine: str = "sqlite", **overrides: Any) -> Settings:
+    database = tmp_path / "companion.db"
     values: dict[str, Any] = {
-        "database_path": tmp_path / "companion.db", "data_key": TEST_KEY, "content_dir": CONTENT,
+        "database_path": database, **database_settings(database, engine), "data_key": TEST_KEY, "content_dir": CONTENT,
         "whatsapp_access_token": "token-for-tests", "whatsapp_phone_number_id": PHONE_NUMBER_ID,
         "whatsapp_app_secret": APP_SECRET, "whatsapp_verify_token": VERIFY_TOKEN,
         "whatsapp_api_base_url": base_url,
@@ -246,7 +248,7 @@ async def graph() -> AsyncIterator[FakeGraph]:
 
 
 @pytest.fixture
-async def rig(tmp_path: Path, clock: FakeClock, graph: FakeGraph) -> AsyncIterator[Rig]:
+async def rig(tmp_path: Path, clock: FakeClock, graph: FakeGraph, engine: str) -> AsyncIterator[Rig]:
     base_url = await graph.start()
-    async for running in serve(whatsapp_settings(tmp_path, base_url), clock, graph):
+    async for running in serve(whatsapp_settings(tmp_path, base_url, engine), clock, graph):
         yield running

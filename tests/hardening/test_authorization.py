@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.app import Services
 from bot.core.features import all_features
-from tests.helpers import Chat
+from tests.helpers import Chat, rows, table_names
+
+pytestmark = pytest.mark.both_engines
 
 FACILITATOR_COMMANDS = sorted({c for f in all_features() for c in f.facilitator_only})
 
 
 def snapshot(db: Path) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, except the last-seen time that any message updates."""
-    with sqlite3.connect(db) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {t: conn.execute(f"SELECT * FROM {t}").fetchall() for t in tables if t != "contacts"}
+    return {t: sorted(rows(db, f"SELECT * FROM {t}"), key=repr)
+            for t in table_names(db) if t != "contacts"}
 
 
 def test_the_facilitator_commands_are_known() -> None:
@@ -39,5 +39,4 @@ async def test_a_participant_is_refused_politely_and_nothing_changes(services: S
 async def test_someone_who_never_consented_is_refused_and_stored_nowhere(services: Services, command: str) -> None:
     chat = Chat(services.engine)
     await chat.send(f"/{command}")
-    with sqlite3.connect(services.settings.database_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM contacts").fetchone() == (0,)
+    assert rows(services.settings.database_path, "SELECT COUNT(*) FROM contacts") == [(0,)]

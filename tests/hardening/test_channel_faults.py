@@ -6,6 +6,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from bot.app import build_services
 from bot.core.clock import FakeClock
 from bot.core.outbound import Outgoing, RetryLater, Unreachable
@@ -14,6 +16,8 @@ from bot.core.proactive.render import Renderers
 from bot.scheduling.dispatcher import Dispatcher
 from tests.helpers import rows
 from tests.outbox import facilitator, member, new_cohort, plan_settings, utc
+
+pytestmark = pytest.mark.both_engines
 
 MEMBERS = 40
 BLOCKED = {"person-3", "person-17"}
@@ -44,9 +48,9 @@ class ChaoticSender:
         return f"m{len(self.delivered)}"
 
 
-async def test_every_reachable_member_gets_each_follow_up_exactly_once(tmp_path: Path) -> None:
+async def test_every_reachable_member_gets_each_follow_up_exactly_once(tmp_path: Path, engine: str) -> None:
     clock = FakeClock(utc("2026-01-14T08:00:00+00:00"))
-    services = await build_services(plan_settings(tmp_path), clock)
+    services = await build_services(plan_settings(tmp_path, engine), clock)
     try:
         code = await new_cohort(await facilitator(services))
         for n in range(MEMBERS):

@@ -4,6 +4,8 @@ read as something else, a zero-width one as nothing. Emoji built with a joiner s
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.core.proactive.broadcasts import message as broadcast_message
 from bot.core.reach import parse_phone
@@ -11,6 +13,8 @@ from bot.core.text import message, visible
 from tests.broadcasting import write
 from tests.outbox import FakeSender, dispatcher, facilitator, member, new_cohort
 from tests.peers import Person, Post, ask_for_peer, group, offer, scene
+
+pytestmark = pytest.mark.both_engines
 
 HIDDEN = ("\u202e", "\u202d", "\u2066", "\u2067", "\u2069", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f",
           "\ufeff", "\u2060", "\x00", "\x1b", "\x07", "\u3164")

@@ -17,21 +17,29 @@ from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from bot.errors import ConfigError
 from bot.storage.crypto import Vault
+from bot.storage.engines import database_for
 from bot.storage.lock import DatabaseBusy, DatabaseLock
 from bot.storage.rotation import rotate_key, rotate_key_file
-from bot.storage.sqlite.database import SqliteDatabase as Database
-from tests.helpers import CONTENT, ROOT, TEST_KEY, Chat, rows
+from bot.storage.store import Store
+from tests.helpers import CONTENT, POSTGRES_URLS, ROOT, TEST_KEY, Chat, person_rows, rows
+from tests.postgres import database_settings
 
 OTHER_KEY = "another-key-Rz8Kq2Wm5Xv9Tn3Lp7Hs1Jd4Gb6Fc0Ya"
 PEOPLE = ("ana", "ben", "cleo")
 
 
+def _on_postgres(db: Path) -> dict[str, str]:
+    """DATABASE_URL where a test put this database on PostgreSQL (see database_settings), else nothing."""
+    return {"database_url": POSTGRES_URLS[db]} if db in POSTGRES_URLS else {}
+
+
 def _settings(db: Path, key: str | None) -> Settings:
-    return load_settings(_env_file=None, database_path=db, data_key=key, content_dir=CONTENT)
+    return load_settings(_env_file=None, database_path=db, data_key=key, content_dir=CONTENT, **_on_postgres(db))
 
 
 def bot(db: Path, *args: str, key: str | None = TEST_KEY, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_PATH": str(db), "CONTENT_DIR": str(CONTENT)}
+    env = {**os.environ, "DATABASE_PATH": str(db), "CONTENT_DIR": str(CONTENT),
+           **{name.upper(): value for name, value in _on_postgres(db).items()}}
     env.pop("DATA_KEY", None)
     env.pop("NEW_DATA_KEY", None)
     if key is not None:
@@ -82,8 +90,11 @@ async def _opens_with(db: Path, key: str) -> bool:
 # --- a wrong key ---------------------------------------------------------------------------------------------
 
 
-async def test_the_bot_refuses_to_start_with_a_key_that_did_not_write_the_database(tmp_path: Path) -> None:
+@pytest.mark.both_engines
+async def test_the_bot_refuses_to_start_with_a_key_that_did_not_write_the_database(tmp_path: Path,
+                                                                                   engine: str) -> None:
     db = tmp_path / "c.db"
+    database_settings(db, engine)
     await _people(db)
     result = bot(db, "console", "--as", "ana", key=OTHER_KEY, stdin="hello\n")
     assert result.returncode == 2
@@ -103,10 +114,12 @@ class Killed(Exception):
 POINTS = ("new key written", "re-encrypted", "committed", "checkpointed", "swapped")
 
 
+@pytest.mark.both_engines
 @pytest.mark.parametrize("where", POINTS)
-async def test_a_rotation_killed_anywhere_leaves_a_key_file_that_opens_everything(tmp_path: Path,
-                                                                                  where: str) -> None:
+async def test_a_rotation_killed_anywhere_leaves_a_key_file_that_opens_everything(tmp_path: Path, where: str,
+                                                                                  engine: str) -> None:
     db, key_file = tmp_path / "c.db", tmp_path / "secret.key"
+    database_settings(db, engine)
     await _people(db, key=None)  # the key lives in secret.key
     old = key_file.read_text().strip()
 
@@ -114,7 +127,7 @@ async def test_a_rotation_killed_anywhere_leaves_a_key_file_that_opens_everythin
         if point == where:
             raise Killed(point)
 
-    database = Database(db)
+    database = database_for(_settings(db, TEST_KEY).database)
     await database.connect()
     with pytest.raises(Killed):
         await rotate_key_file(database, key_file, old, kill)
@@ -133,13 +146,15 @@ async def test_a_rotation_killed_anywhere_leaves_a_key_file_that_opens_everythin
     assert key_file.stat().st_mode & 0o777 == 0o600
 
 
+@pytest.mark.both_engines
 async def test_running_rotate_key_again_after_a_kill_after_the_commit_keeps_the_working_key(
-        tmp_path: Path) -> None:
+        tmp_path: Path, engine: str) -> None:
     """The reported attack: data already under the new key, secret.key still old, secret.key.new the only copy."""
     db, key_file, pending = tmp_path / "c.db", tmp_path / "secret.key", tmp_path / "secret.key.new"
+    database_settings(db, engine)
     await _people(db, key=None)
     old = key_file.read_text().strip()
-    database = Database(db)
+    database = database_for(_settings(db, TEST_KEY).database)
     await database.connect()
     await database.migrate()
     await rotate_key(database, Vault(old), Vault(OTHER_KEY))
@@ -251,6 +266,98 @@ async def test_restore_refuses_a_damaged_backup(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "copy.db" in result.stderr
     assert await _opens_with(db, TEST_KEY)
+
+
+# --- restore on PostgreSQL: a pg_dump archive, or the logical copy written where pg_dump is missing ----------
+
+
+FORMATS = ("pg_dump", "logical")
+
+
+async def _pg_backup(db: Path, target: Path, form: str, monkeypatch: pytest.MonkeyPatch,
+                     key: str = TEST_KEY) -> None:
+    """`db backup` as the operator runs it; for "logical", on a machine without pg_dump."""
+    if form == "pg_dump":
+        assert bot(db, "db", "backup", str(target), key=key).returncode == 0
+        assert target.read_bytes().startswith(b"PGDMP")
+        return
+    database = database_for(_settings(db, key).database)
+    await database.connect()
+    try:
+        with monkeypatch.context() as without:
+            without.setenv("PATH", str(target.parent))
+            await database.backup(target)
+    finally:
+        await database.close()
+    assert target.read_bytes().startswith(b'{"format": "companion-logical-v1"')
+
+
+@pytest.mark.parametrize("form", FORMATS)
+async def test_a_postgresql_backup_goes_back_whole_and_no_id_is_handed_out_twice(
+        tmp_path: Path, form: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db, backup = tmp_path / "c.db", tmp_path / "backups" / "monday.dump"
+    backup.parent.mkdir()
+    database_settings(db, "postgresql")
+    await _people(db)
+    await _pg_backup(db, backup, form, monkeypatch)
+    store = await Store.open(_settings(db, TEST_KEY).database, TEST_KEY)
+    try:  # someone came after the backup: their id must not come back after the restore
+        after = await store.contacts.create(Address("console", "eve"), "en", "UTC", FakeClock().now())
+    finally:
+        await store.close()
+    rows(db, "DELETE FROM deliveries")  # a bad day: an operator's mistake, or a bug
+    rows(db, "DELETE FROM checkins")
+
+    result = bot(db, "db", "restore", str(backup))
+    assert result.returncode == 0, result.stderr
+    assert f"{len(PEOPLE)} person" in result.stdout
+    assert await _opens_with(db, TEST_KEY)
+    assert rows(db, "SELECT version FROM schema_version") == rows(db, "SELECT MAX(version) FROM schema_version")
+    store = await Store.open(_settings(db, TEST_KEY).database, TEST_KEY)
+    try:
+        newcomer = await store.contacts.create(Address("console", "dee"), "en", "UTC", FakeClock().now())
+    finally:
+        await store.close()
+    assert rows(db, "SELECT COUNT(*) FROM contacts") == [(len(PEOPLE) + 1,)]  # the newcomer; eve was not backed up
+    assert newcomer.id == after.id + 1  # ids keep counting past every id handed out, before or after the backup
+
+
+@pytest.mark.parametrize("form", FORMATS)
+async def test_restore_on_postgresql_refuses_a_backup_made_under_another_key_and_changes_nothing(
+        tmp_path: Path, form: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db, foreign_db, foreign = tmp_path / "c.db", tmp_path / "other" / "c.db", tmp_path / "foreign.dump"
+    database_settings(db, "postgresql")
+    database_settings(foreign_db, "postgresql")
+    await _people(db)
+    await _people(foreign_db, key=OTHER_KEY)
+    await _pg_backup(foreign_db, foreign, form, monkeypatch, key=OTHER_KEY)
+    rows(db, "DELETE FROM deliveries WHERE id = (SELECT MIN(id) FROM deliveries)")
+    before = person_rows(db)
+    result = bot(db, "db", "restore", str(foreign))
+    assert result.returncode == 2
+    assert "another DATA_KEY" in result.stderr
+    assert person_rows(db) == before
+    assert rows(db, "SELECT COUNT(*) FROM deliveries") == [(len(PEOPLE) - 1,)]
+
+
+@pytest.mark.parametrize("form", FORMATS)
+async def test_restore_on_postgresql_refuses_a_damaged_backup_and_changes_nothing(
+        tmp_path: Path, form: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db, backup = tmp_path / "c.db", tmp_path / "copy.dump"
+    database_settings(db, "postgresql")
+    await _people(db)
+    await _pg_backup(db, backup, form, monkeypatch)
+    data = bytearray(backup.read_bytes())
+    middle = len(data) // 2
+    data[middle: middle + 64] = b"\xff" * 64  # a disk fault in the middle of the file
+    backup.write_bytes(bytes(data))
+    rows(db, "DELETE FROM deliveries WHERE id = (SELECT MIN(id) FROM deliveries)")
+    before = person_rows(db)
+    result = bot(db, "db", "restore", str(backup))
+    assert result.returncode == 2, result.stdout
+    assert "nothing was changed" in result.stderr
+    assert person_rows(db) == before
+    assert rows(db, "SELECT COUNT(*) FROM deliveries") == [(len(PEOPLE) - 1,)]
 
 
 # --- files are private ---------------------------------------------------------------------------------------

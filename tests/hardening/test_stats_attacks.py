@@ -33,6 +33,8 @@ from bot.storage.noise import EPSILON_MOOD
 from tests.broadcasting import crowd
 from tests.helpers import Chat
 
+pytestmark = pytest.mark.both_engines
+
 TRIALS = int(os.environ.get("STATS_ATTACK_TRIALS", "200"))
 LEVELS = 5
 CHANCE = 1 / LEVELS

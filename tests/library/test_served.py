@@ -11,6 +11,8 @@ from bot.library.loader import BASE_LANGUAGE
 from bot.library.schema import STAGE_ORDER, Exercise
 from tests.helpers import Chat
 
+pytestmark = pytest.mark.both_engines
+
 LANGUAGES = ("en", "sw", "fr", "es", "pt")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import Services, build_scheduling, operator_routes
@@ -12,6 +13,8 @@ from bot.config import load_settings
 from bot.web import build_app
 from tests.helpers import Chat
 from tests.outbox import FakeSender, facilitator, new_cohort
+
+pytestmark = pytest.mark.both_engines
 
 TOKEN = "scrape-token-0123456789"
 NOTE = "Saw Grace at the clinic today"
@@ -22,7 +25,7 @@ ALLOWED_LABELS = {"channel", "feature", "kind", "status", "outcome", "job", "le"
 def client(services: Services, token: str | None = TOKEN) -> httpx.AsyncClient:
     services.settings = load_settings(_env_file=None, database_path=services.settings.database_path,
                                       data_key=services.settings.data_key, content_dir=services.settings.content_dir,
-                                      metrics_token=token)
+                                      database_url=services.settings.database_url, metrics_token=token)
     scheduling = build_scheduling(services, {"console": FakeSender()})
     app = build_app(operator_routes(services, scheduling, []))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://companion.test")

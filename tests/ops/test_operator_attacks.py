@@ -3,9 +3,13 @@ crashes, nothing personal comes back."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from tests.helpers import Chat
 from tests.ops.test_metrics import TOKEN, client
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_odd_requests_are_refused_or_answered_without_anything_personal(services: Services) -> None:

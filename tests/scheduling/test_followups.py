@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,8 @@ pytestmark = pytest.mark.both_engines
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return plan_settings(tmp_path)
+def settings(tmp_path: Path, engine: str) -> Settings:
+    return plan_settings(tmp_path, engine)
 
 
 async def test_a_follow_up_arrives_at_its_hour_and_starts_its_exercise(services: Services, clock: FakeClock) -> None:
@@ -57,8 +56,7 @@ async def test_the_tick_plans_members_added_while_the_bot_was_away(services: Ser
     code = await new_cohort(await facilitator(services))
     await member(services, code)
     db = services.settings.database_path
-    with sqlite3.connect(db) as conn:  # rows lost, e.g. restored from an older backup
-        conn.execute("DELETE FROM deliveries")
+    rows(db, "DELETE FROM deliveries")  # rows lost, e.g. restored from an older backup
     steps = services.library.base.followups.steps
     assert await followup_tick(services.store, steps, clock.now()) == 3
     assert await followup_tick(services.store, steps, clock.now()) == 0

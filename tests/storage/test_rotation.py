@@ -15,12 +15,16 @@ from bot.storage.crypto import DecryptError, Vault
 from bot.storage.rotation import rotate_key
 from bot.storage.store import Store
 from tests.helpers import CONTENT, ROOT, TEST_KEY, Chat
+from tests.postgres import database_env, database_settings
+
+pytestmark = pytest.mark.both_engines
 
 NEW_KEY = "a-brand-new-secret-Hq4Wt8Zp2Lx6Vn9Rc3Jm7Bk5Gd1Fs0Ya"
 
 
-async def _person_with_a_note(db: Path) -> None:
-    settings = load_settings(_env_file=None, database_path=db, data_key=TEST_KEY, content_dir=CONTENT)
+async def _person_with_a_note(db: Path, engine: str) -> None:
+    settings = load_settings(_env_file=None, database_path=db, data_key=TEST_KEY, content_dir=CONTENT,
+                             **database_settings(db, engine))
     services = await build_services(settings, FakeClock())
     chat = Chat(services.engine)
     await chat.consent(keep_notes=True)
@@ -30,17 +34,18 @@ async def _person_with_a_note(db: Path) -> None:
     await services.close()
 
 
-async def test_rotate_key_re_encrypts_everything_and_people_are_still_found(tmp_path: Path) -> None:
+async def test_rotate_key_re_encrypts_everything_and_people_are_still_found(tmp_path: Path, engine: str) -> None:
     db = tmp_path / "c.db"
-    await _person_with_a_note(db)
-    env = {**os.environ, "DATABASE_PATH": str(db), "DATA_KEY": TEST_KEY, "NEW_DATA_KEY": NEW_KEY,
+    await _person_with_a_note(db, engine)
+    env = {**os.environ, **database_env(db, engine), "DATA_KEY": TEST_KEY, "NEW_DATA_KEY": NEW_KEY,
            "CONTENT_DIR": str(CONTENT)}
     result = subprocess.run([sys.executable, "-m", "bot", "db", "rotate-key"], env=env, cwd=ROOT, text=True,
                             capture_output=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert NEW_KEY not in result.stdout
 
-    settings = load_settings(_env_file=None, database_path=db, data_key=NEW_KEY, content_dir=CONTENT)
+    settings = load_settings(_env_file=None, database_path=db, data_key=NEW_KEY, content_dir=CONTENT,
+                             **database_settings(db, engine))
     services = await build_services(settings, FakeClock())
     try:
         contact = await services.store.contacts.find(Chat(services.engine).address)
@@ -82,15 +87,16 @@ async def test_rotate_key_kept_in_secret_key_file_replaces_the_file(tmp_path: Pa
     assert not (tmp_path / "secret.key.new").exists()
 
 
-async def test_a_report_block_still_holds_after_the_key_is_rotated(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "r.db", TEST_KEY)
+async def test_a_report_block_still_holds_after_the_key_is_rotated(tmp_path: Path, engine: str) -> None:
+    url = database_settings(tmp_path / "r.db", engine).get("database_url", tmp_path / "r.db")
+    store = await Store.open(url, TEST_KEY)
     now = FakeClock().now()
     one = await store.contacts.create(Address("console", "reporter"), "en", "UTC", now)
     other = await store.contacts.create(Address("console", "reported"), "en", "UTC", now)
     await store.support.block(one.id, other.id, now)
     await rotate_key(store.db, Vault(TEST_KEY), Vault(NEW_KEY))
     await store.close()
-    store = await Store.open(tmp_path / "r.db", NEW_KEY)
+    store = await Store.open(url, NEW_KEY)
     try:
         assert await store.support.blocked(one.id, other.id)
     finally:

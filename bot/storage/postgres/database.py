@@ -43,6 +43,9 @@ MIGRATION_LOCK = 7_261_001  # pg_advisory_xact_lock key: one migrator at a time
 PERSON_LOCKS = 7_261_002  # first key of pg_advisory_xact_lock(PERSON_LOCKS, contact_id)
 TICK_LOCKS = 7_261_003  # first key of pg_try_advisory_lock(TICK_LOCKS, crc32(tick name))
 LOCK_CONNECTIONS = 16  # people being answered at once per process; more wait for a lock connection
+LOGICAL_FORMAT = "companion-logical-v1"  # the first line of a backup written without pg_dump
+_CLIENT_ENV = {"host": "PGHOST", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD",
+               "dbname": "PGDATABASE", "sslmode": "PGSSLMODE"}
 
 
 @functools.lru_cache(maxsize=2048)
@@ -101,6 +104,16 @@ def _plain(value: Any) -> Any:
     if isinstance(value, memoryview):
         return bytes(value)
     return value
+
+
+def client_env(url: str) -> dict[str, str]:
+    """The environment for pg_dump, pg_restore or psql to reach this database: the password never goes on a
+    command line, where other users of the machine could read it."""
+    env = dict(os.environ)
+    for key, value in conninfo_to_dict(url).items():
+        if key in _CLIENT_ENV and value is not None:
+            env[_CLIENT_ENV[key]] = str(value)
+    return env
 
 
 def _rows(cursor: Any) -> RowMaker[PgRow]:
@@ -356,14 +369,8 @@ class PostgresDatabase:
             raise StorageError(f"backup to {target.name} failed: {exc}") from exc
 
     async def _pg_dump(self, pg_dump: str, tmp: Path) -> None:
-        names = {"host": "PGHOST", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD",
-                 "dbname": "PGDATABASE", "sslmode": "PGSSLMODE"}
-        env = dict(os.environ)
-        for key, value in conninfo_to_dict(self.url).items():
-            if key in names and value is not None:
-                env[names[key]] = str(value)
         process = await asyncio.create_subprocess_exec(
-            pg_dump, "--format=custom", "--no-owner", f"--file={tmp}", env=env,
+            pg_dump, "--format=custom", "--no-owner", f"--file={tmp}", env=client_env(self.url),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
         _, err = await process.communicate()
         if process.returncode != 0:
@@ -374,7 +381,7 @@ class PostgresDatabase:
         with tmp.open("w", encoding="utf-8") as out:
             async with self.tx() as conn:
                 await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                out.write(json.dumps({"format": "companion-logical-v1", "version": await self.version()}) + "\n")
+                out.write(json.dumps({"format": LOGICAL_FORMAT, "version": await self.version()}) + "\n")
                 for table in tables:
                     for row in await conn.fetchall(f"SELECT * FROM {table}"):  # noqa: S608
                         item = {k: ({"b64": base64.b64encode(v).decode()} if isinstance(v, bytes) else v)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.storage.contacts import ContactStatus
 from bot.storage.deliveries import DeliveryStatus
 from tests.fakes.whatsapp import Rig, receipt, sent_delivery, statuses
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_out_of_order_statuses_keep_the_furthest(rig: Rig) -> None:

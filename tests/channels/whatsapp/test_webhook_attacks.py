@@ -11,6 +11,7 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 from starlette.requests import Request
 
 from bot.channels.whatsapp import WEBHOOK_PATH
@@ -23,6 +24,8 @@ from tests.fakes.graph_api import FakeGraph
 from tests.fakes.whatsapp import APP_SECRET, Rig, inbound, serve, template_button, text, whatsapp_settings
 from tests.helpers import CONTENT, ROOT, TEST_KEY, stored_bytes
 from tests.storage.test_rotation import NEW_KEY
+
+pytestmark = pytest.mark.both_engines
 
 CHUNK = 1 << 20
 
@@ -68,16 +71,16 @@ async def test_deeply_nested_json_is_400_not_a_crash(rig: Rig) -> None:
     assert rig.graph.sent == []
 
 
-async def test_a_message_replayed_after_a_restart_does_nothing(tmp_path: Path, clock: FakeClock,
+async def test_a_message_replayed_after_a_restart_does_nothing(tmp_path: Path, clock: FakeClock, engine: str,
                                                              graph: FakeGraph) -> None:
     base_url = await graph.start()
     payload = inbound("254700000011", text("hello"), message_id="wamid.replayed-once")
-    async for rig in serve(whatsapp_settings(tmp_path, base_url), clock, graph):
+    async for rig in serve(whatsapp_settings(tmp_path, base_url, engine), clock, graph):
         assert (await rig.post(payload)).status_code == 200
         assert (await rig.post(payload)).status_code == 200
     answered = len(graph.sent)
     assert answered >= 1
-    async for rig in serve(whatsapp_settings(tmp_path, base_url), clock, graph):
+    async for rig in serve(whatsapp_settings(tmp_path, base_url, engine), clock, graph):
         assert (await rig.post(payload)).status_code == 200
     assert len(graph.sent) == answered
     assert b"wamid.replayed-once" not in stored_bytes(tmp_path / "companion.db")
@@ -104,15 +107,16 @@ async def test_a_message_replayed_after_a_key_rotation_does_nothing(tmp_path: Pa
     assert b"wamid.replayed-after-rotation" not in stored_bytes(tmp_path / "companion.db")
 
 
-async def test_numbered_choices_survive_a_restart(tmp_path: Path, clock: FakeClock, graph: FakeGraph) -> None:
+async def test_numbered_choices_survive_a_restart(tmp_path: Path, clock: FakeClock, graph: FakeGraph,
+                                                  engine: str) -> None:
     base_url = await graph.start()
     many = tuple(Choice(f"menu:item{n}", f"Item {n}") for n in range(1, 12))
     many = (*many[:2], Choice("menu:checkin", "Check in"), *many[3:])
-    async for rig in serve(whatsapp_settings(tmp_path, base_url), clock, graph):
+    async for rig in serve(whatsapp_settings(tmp_path, base_url, engine), clock, graph):
         phone, contact = await consented(rig)
         await sender_of(rig).send(reminder(contact, "notice", (Reply("Pick one", many),)))
         assert "3. Check in" in phone.received()[-1]["text"]["body"]
-    async for rig in serve(whatsapp_settings(tmp_path, base_url), clock, graph):
+    async for rig in serve(whatsapp_settings(tmp_path, base_url, engine), clock, graph):
         phone = rig.phone()
         phone.seen = len(phone.received())
         await phone.say("3")
@@ -120,15 +124,16 @@ async def test_numbered_choices_survive_a_restart(tmp_path: Path, clock: FakeClo
     assert b"Item 11" not in stored_bytes(tmp_path / "companion.db")
 
 
-async def test_a_held_message_survives_a_restart(tmp_path: Path, clock: FakeClock, graph: FakeGraph) -> None:
+async def test_a_held_message_survives_a_restart(tmp_path: Path, clock: FakeClock, graph: FakeGraph,
+                                                engine: str) -> None:
     base_url = await graph.start()
-    async for rig in serve(whatsapp_settings(tmp_path, base_url), clock, graph):
+    async for rig in serve(whatsapp_settings(tmp_path, base_url, engine), clock, graph):
         phone, contact = await consented(rig)
         rig.clock.advance(days=2)
         await sender_of(rig).send(reminder(contact))
         payload = phone.received()[-1]["template"]["components"][0]["parameters"][0]["payload"]
     assert REMINDER.text.encode() not in stored_bytes(tmp_path / "companion.db")
-    async for rig in serve(whatsapp_settings(tmp_path, base_url), clock, graph):
+    async for rig in serve(whatsapp_settings(tmp_path, base_url, engine), clock, graph):
         phone = rig.phone()
         phone.seen = len(phone.received())
         await phone.send(template_button(payload))

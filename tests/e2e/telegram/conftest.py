@@ -10,6 +10,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.config import Settings, load_settings
 from tests.e2e.fake_telegram import FakeTelegram, Person
 from tests.helpers import CONTENT, TEST_KEY
+from tests.postgres import database_settings
 
 
 @pytest.fixture
@@ -21,9 +22,11 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, fake: FakeTelegram) -> Settings:
-    return load_settings(_env_file=None, database_path=tmp_path / "companion.db", data_key=TEST_KEY,
-                         content_dir=CONTENT, telegram_bot_token=fake.token, telegram_base_url=fake.base_url)
+def settings(tmp_path: Path, fake: FakeTelegram, engine: str) -> Settings:
+    database = tmp_path / "companion.db"
+    return load_settings(_env_file=None, database_path=database, data_key=TEST_KEY, content_dir=CONTENT,
+                         telegram_bot_token=fake.token, telegram_base_url=fake.base_url,
+                         **database_settings(database, engine))
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ import asyncio
 from collections import Counter
 from datetime import date
 
+import pytest
+
 from bot.app import Services
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram.channel import build_application
@@ -19,6 +21,8 @@ from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.pace import Pace
 from tests.broadcasting import report
 from tests.e2e.fake_telegram import FakeTelegram, Person
+
+pytestmark = pytest.mark.both_engines
 
 FAY = 4242
 MEMBERS = 45

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.channels.telegram import TelegramChannel
 from bot.core import callbacks
@@ -9,6 +11,8 @@ from bot.core.features.cohorts import deep_link
 from bot.core.messages import Address
 from tests.e2e.fake_telegram import BOT_USERNAME, FakeTelegram, Person, Sent
 from tests.helpers import person_rows, rows, stored_bytes
+
+pytestmark = pytest.mark.both_engines
 
 
 def keys(services: Services, person: Person, sent: Sent) -> list[str]:

@@ -14,6 +14,8 @@ from bot.config import Settings
 from bot.logs import configure_logging, settings_secrets
 from tests.e2e.fake_telegram import FakeTelegram, Person
 
+pytestmark = pytest.mark.both_engines
+
 CHAT_ID = 5512345678
 WORDS = ("unmistakable-note-words", "a sentence nobody should log")
 

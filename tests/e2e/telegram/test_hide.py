@@ -3,10 +3,14 @@ keeps no message id afterwards."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Services
 from bot.core.messages import Address
 from tests.e2e.fake_telegram import FakeTelegram, Person
 from tests.helpers import rows
+
+pytestmark = pytest.mark.both_engines
 
 
 async def test_hide_deletes_both_sides_of_the_chat(services: Services, fake: FakeTelegram, person: Person) -> None:

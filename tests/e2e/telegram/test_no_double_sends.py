@@ -29,6 +29,8 @@ from bot.scheduling.report import why
 from bot.storage.deliveries import DeliveryStatus
 from tests.e2e.fake_telegram import TOKEN, FakeTelegram, Person
 
+pytestmark = pytest.mark.both_engines
+
 CHAT = 6161
 READ_TIMEOUT = 0.3  # the fake keeps the answer far longer: the client gives up after delivery
 

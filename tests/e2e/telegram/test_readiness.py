@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from bot.app import Services, build_scheduling, operator_routes
 from bot.channels.telegram import TelegramChannel
 from bot.scheduling.scheduler import Scheduling
 from bot.web import build_app
+
+pytestmark = pytest.mark.both_engines
 
 
 async def readyz(services: Services, scheduling: Scheduling, channel: TelegramChannel) -> httpx.Response:
@@ -41,7 +44,10 @@ async def test_a_database_behind_its_migrations_is_not_ready(services: Services)
     await channel.start()
     await scheduling.start()
     try:
-        await services.store.db.execute("PRAGMA user_version = 1")
+        if services.store.db.engine == "sqlite":
+            await services.store.db.execute("PRAGMA user_version = 1")
+        else:
+            await services.store.db.execute("UPDATE schema_version SET version = 1")
         answer = await readyz(services, scheduling, channel)
     finally:
         await scheduling.stop()

@@ -12,6 +12,8 @@ from bot.channels.telegram import TelegramChannel
 from tests.e2e.fake_telegram import FakeTelegram, Person
 from tests.helpers import rows
 
+pytestmark = pytest.mark.both_engines
+
 Restart = Callable[[], Awaitable[TelegramChannel]]
 
 

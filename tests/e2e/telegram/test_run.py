@@ -8,14 +8,20 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.fake_telegram import FakeTelegram
-from tests.helpers import CONTENT, ROOT, TEST_KEY
+from tests.helpers import CONTENT, TEST_KEY
+from tests.postgres import database_env
+
+pytestmark = pytest.mark.both_engines
 
 CHAT = 7170
 
 
-async def test_run_serves_telegram_and_stops_cleanly_on_sigterm(tmp_path: Path, fake: FakeTelegram) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(tmp_path / "companion.db"),
+async def test_run_serves_telegram_and_stops_cleanly_on_sigterm(tmp_path: Path, fake: FakeTelegram,
+                                                                engine: str) -> None:
+    env = {**os.environ, **database_env(tmp_path / "companion.db", engine),
            "DATA_KEY": TEST_KEY, "CONTENT_DIR": str(CONTENT), "TELEGRAM_BOT_TOKEN": fake.token,
            "TELEGRAM_BASE_URL": fake.base_url}
     env.pop("TELEGRAM_WEBHOOK_URL", None)

@@ -11,6 +11,8 @@ from bot.core.messages import Address, Choice, Document, Image, Reply
 from bot.core.outbound import MaybeSent, Outgoing, RetryLater, Unreachable
 from tests.e2e.fake_telegram import FakeTelegram, Person
 
+pytestmark = pytest.mark.both_engines
+
 CHAT = 5150
 ADDRESS = Address("telegram", str(CHAT))
 NUDGE = Reply("Your moment for today is here 🌱", (Choice("menu:checkin", "Check in"),))

@@ -6,18 +6,22 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
+
+import pytest
 
 from bot.app import build_services
 from bot.config import load_settings
 from bot.core.messages import Address
 from bot.storage.deliveries import NewDelivery
 from tests.e2e.fake_telegram import FakeTelegram
-from tests.helpers import CONTENT, ROOT, TEST_KEY
+from tests.helpers import CONTENT, ROOT, TEST_KEY, rows
+from tests.postgres import database_env, database_settings
+
+pytestmark = pytest.mark.both_engines
 
 PEOPLE = 120
 FIRST_CHAT = 5_000_000
@@ -29,22 +33,23 @@ def noon_zone(now: datetime) -> str:
     return "UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"
 
 
-async def queue_notices(db_path: Path, fake: FakeTelegram) -> None:
+async def queue_notices(db_path: Path, fake: FakeTelegram, engine: str) -> None:
     settings = load_settings(_env_file=None, database_path=db_path, data_key=TEST_KEY, content_dir=CONTENT,
-                             telegram_bot_token=fake.token, telegram_base_url=fake.base_url)
+                             telegram_bot_token=fake.token, telegram_base_url=fake.base_url,
+                             **database_settings(db_path, engine))
     services = await build_services(settings)
     now = services.clock.now()
     zone = noon_zone(now)
-    rows = []
+    notices = []
     for n in range(PEOPLE):
         contact = await services.store.contacts.create(Address("telegram", str(FIRST_CHAT + n)), "en", zone, now)
-        rows.append(NewDelivery(contact.id, "notice", f"shutdown-test:{n}", now, {"key": "errors.too_fast"}))
-    await services.store.deliveries.enqueue_many(rows, now)
+        notices.append(NewDelivery(contact.id, "notice", f"shutdown-test:{n}", now, {"key": "errors.too_fast"}))
+    await services.store.deliveries.enqueue_many(notices, now)
     await services.close()
 
 
-async def start_bot(db_path: Path, fake: FakeTelegram) -> asyncio.subprocess.Process:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(db_path), "DATA_KEY": TEST_KEY,
+async def start_bot(db_path: Path, fake: FakeTelegram, engine: str) -> asyncio.subprocess.Process:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **database_env(db_path, engine), "DATA_KEY": TEST_KEY,
            "CONTENT_DIR": str(CONTENT), "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_BASE_URL": fake.base_url}
     env.pop("TELEGRAM_WEBHOOK_URL", None)
     return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=db_path.parent, env=env,
@@ -68,23 +73,22 @@ def copies(fake: FakeTelegram) -> Counter[int]:
     return Counter(m.chat_id for m in fake.messages if m.chat_id >= FIRST_CHAT)
 
 
-async def test_sigterm_mid_broadcast_loses_and_doubles_nobody(tmp_path: Path) -> None:
+async def test_sigterm_mid_broadcast_loses_and_doubles_nobody(tmp_path: Path, engine: str) -> None:
     fake = FakeTelegram(send_limit=30)
     await fake.start()
     try:
         db_path = tmp_path / "companion.db"
-        await queue_notices(db_path, fake)
-        first = await start_bot(db_path, fake)
+        await queue_notices(db_path, fake, engine)
+        first = await start_bot(db_path, fake, engine)
         await fake.wait_for(lambda: len(copies(fake)) >= PEOPLE // 3, timeout=60)
         await stop_bot(first)
         stopped_at = sum(copies(fake).values())
-        with sqlite3.connect(db_path) as conn:
-            in_flight = conn.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'sending'").fetchone()[0]
-            sent = conn.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'sent'").fetchone()[0]
+        [(in_flight,)] = rows(db_path, "SELECT COUNT(*) FROM deliveries WHERE status = 'sending'")
+        [(sent,)] = rows(db_path, "SELECT COUNT(*) FROM deliveries WHERE status = 'sent'")
         assert in_flight == 0
         assert sent == stopped_at < PEOPLE  # what went is recorded; the rest waits
 
-        second = await start_bot(db_path, fake)
+        second = await start_bot(db_path, fake, engine)
         await fake.wait_for(lambda: len(copies(fake)) == PEOPLE, timeout=60)
         await stop_bot(second)
     finally:

@@ -13,6 +13,8 @@ from bot.core.features import all_features
 from bot.errors import ConfigError
 from tests.e2e.fake_telegram import FakeTelegram
 
+pytestmark = pytest.mark.both_engines
+
 
 async def test_the_menu_lists_only_commands_that_exist(services: Services, fake: FakeTelegram,
                                                        telegram: TelegramChannel) -> None:

@@ -15,6 +15,9 @@ from bot.config import Settings, load_settings
 from bot.web import build_app, build_server
 from tests.e2e.fake_telegram import FakeTelegram
 from tests.helpers import CONTENT, TEST_KEY, person_rows
+from tests.postgres import database_settings
+
+pytestmark = pytest.mark.both_engines
 
 PUBLIC_URL = "https://companion.example.org/telegram/webhook"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -22,10 +25,11 @@ CHAT = 6160
 
 
 @pytest.fixture
-def settings(tmp_path: Path, fake: FakeTelegram) -> Settings:
-    return load_settings(_env_file=None, database_path=tmp_path / "companion.db", data_key=TEST_KEY,
+def settings(tmp_path: Path, fake: FakeTelegram, engine: str) -> Settings:
+    database = tmp_path / "companion.db"
+    return load_settings(_env_file=None, database_path=database, data_key=TEST_KEY,
                          content_dir=CONTENT, telegram_bot_token=fake.token, telegram_base_url=fake.base_url,
-                         telegram_webhook_url=PUBLIC_URL)
+                         telegram_webhook_url=PUBLIC_URL, **database_settings(database, engine))
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from bot.core.messages import Address
 from tests.fakes.whatsapp import Phone, Rig
 from tests.helpers import person_rows, rows, stored_bytes
 
+pytestmark = pytest.mark.both_engines
+
 STEP_LIMIT = 20
 
 

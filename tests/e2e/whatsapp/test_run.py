@@ -11,12 +11,16 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.channels.whatsapp import WEBHOOK_PATH
 from bot.channels.whatsapp.webhook import SIGNATURE_HEADER, sign_body
 from tests.fakes.graph_api import FakeGraph
 from tests.fakes.whatsapp import APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, inbound, text
 from tests.helpers import CONTENT, ROOT, TEST_KEY
+from tests.postgres import database_env
+
+pytestmark = pytest.mark.both_engines
 
 START_SECONDS = 20.0
 STOP_SECONDS = 10.0
@@ -39,10 +43,10 @@ async def wait_until_healthy(http: httpx.AsyncClient) -> None:
             await asyncio.sleep(0.1)
 
 
-async def test_python_m_bot_run_serves_whatsapp(tmp_path: Path, graph: FakeGraph) -> None:
+async def test_python_m_bot_run_serves_whatsapp(tmp_path: Path, graph: FakeGraph, engine: str) -> None:
     base_url = await graph.start()
     port = free_port()
-    env = {**os.environ, "DATABASE_PATH": str(tmp_path / "companion.db"), "DATA_KEY": TEST_KEY,
+    env = {**os.environ, **database_env(tmp_path / "companion.db", engine), "DATA_KEY": TEST_KEY,
            "CONTENT_DIR": str(CONTENT), "WHATSAPP_ACCESS_TOKEN": "token", "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
            "WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
            "WHATSAPP_API_BASE_URL": base_url, "WEB_HOST": "127.0.0.1", "WEB_PORT": str(port)}

@@ -268,6 +268,28 @@ async def test_restore_refuses_a_damaged_backup(tmp_path: Path) -> None:
     assert await _opens_with(db, TEST_KEY)
 
 
+async def test_after_a_restore_no_id_handed_out_since_the_backup_is_handed_out_again(tmp_path: Path) -> None:
+    """Someone joins after Monday's backup and Tuesday the backup goes back: their id (in old buttons, outbox
+    keys and support links) must never belong to the next newcomer."""
+    db, backup = tmp_path / "c.db", tmp_path / "backups" / "monday.db"
+    await _people(db)
+    assert bot(db, "db", "backup", str(backup)).returncode == 0
+    store = await Store.open(_settings(db, TEST_KEY).database, TEST_KEY)
+    try:
+        after = await store.contacts.create(Address("console", "eve"), "en", "UTC", FakeClock().now())
+    finally:
+        await store.close()
+
+    result = bot(db, "db", "restore", str(backup))
+    assert result.returncode == 0, result.stderr
+    store = await Store.open(_settings(db, TEST_KEY).database, TEST_KEY)
+    try:
+        newcomer = await store.contacts.create(Address("console", "dee"), "en", "UTC", FakeClock().now())
+    finally:
+        await store.close()
+    assert newcomer.id > after.id, "the newcomer got the id of someone who joined after the backup"
+
+
 # --- restore on PostgreSQL: a pg_dump archive, or the logical copy written where pg_dump is missing ----------
 
 

@@ -300,15 +300,48 @@ def check_backup(source: Path) -> None:
         raise StorageError(f"{source.name} is damaged: {found[0] if found else 'no answer'}")
 
 
+# Counters moved this far past the backup's when the live database's own cannot be read (a damaged file).
+UNKNOWN_IDS_MARGIN = 1_000_000
+
+
+def id_counters(path: Path) -> dict[str, int] | None:
+    """The live database's AUTOINCREMENT counters (the highest id each table has handed out); {} when there is no
+    database yet, None when it cannot be read."""
+    if not path.exists():
+        return {}
+    try:
+        with contextlib.closing(_read_only(path)) as conn:
+            return {str(name): int(seq) for name, seq in conn.execute("SELECT name, seq FROM sqlite_sequence")}
+    except (sqlite3.Error, TypeError, ValueError):
+        return None
+
+
+def _keep_counting(conn: sqlite3.Connection, handed_out: dict[str, int] | None) -> None:
+    """Ids the live database handed out after the backup was made (in old buttons, outbox keys, support links)
+    must never belong to someone else: the restored counters go on from the higher of the two."""
+    restored = {str(name): int(seq) for name, seq in conn.execute("SELECT name, seq FROM sqlite_sequence")}
+    if handed_out is None:
+        handed_out = {name: seq + UNKNOWN_IDS_MARGIN for name, seq in restored.items()}
+    for name, seq in handed_out.items():
+        if name not in restored:
+            conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, seq))
+        elif seq > restored[name]:
+            conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (seq, name))
+    conn.commit()
+
+
 def install_backup(source: Path, target: Path) -> None:
     """Copy `source` in place of `target` (0600), whole or not at all; the old WAL and SHM go first,
-    so SQLite can never replay the damaged database's log onto the restored file."""
+    so SQLite can never replay the damaged database's log onto the restored file. Ids keep counting past every
+    id the live database handed out."""
+    handed_out = id_counters(target)
     tmp = target.with_name(target.name + ".restoring")
     try:
         tmp.unlink(missing_ok=True)
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         with contextlib.closing(_read_only(source)) as src, contextlib.closing(sqlite3.connect(tmp)) as dest:
             src.backup(dest)
+            _keep_counting(dest, handed_out)
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)

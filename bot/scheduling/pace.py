@@ -114,6 +114,9 @@ class Pace:
             yield
             return
         await self.wait(urgent)
+        if self.ceiling is None:
+            yield
+            return
         self._in_flight += 1
         try:
             yield

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
@@ -85,12 +85,12 @@ def telegram_pace(settings: Settings) -> Pace:
 
 
 def build_application(settings: Settings, rate_limiter: BaseRateLimiter[Any] | None = None, *,
-                      pace: Pace | None = None) -> TelegramApp:
+                      pace: Pace | None = None, on_limited: Callable[[], None] | None = None) -> TelegramApp:
     """A PTB Application from settings: token, Bot API URL, the shared budget as its rate limiter, no job queue
     (we schedule)."""
     if settings.telegram_bot_token is None:
         raise ConfigError("TELEGRAM_BOT_TOKEN: not set")
-    limiter = rate_limiter or SharedLimiter(pace or telegram_pace(settings))
+    limiter = rate_limiter or SharedLimiter(pace or telegram_pace(settings), on_limited)
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -123,7 +123,8 @@ class TelegramChannel:
         self.library = services.library
         self.webhook_url = services.settings.telegram_webhook_url
         self.pace: Pace | None = None if rate_limiter else pace or telegram_pace(services.settings)
-        self.application = build_application(services.settings, rate_limiter, pace=self.pace)
+        self.application = build_application(services.settings, rate_limiter, pace=self.pace,
+                                             on_limited=services.metrics.rate_limited.labels(CHANNEL).inc)
         self.bot = self.application.bot
         self.sender: Sender = TelegramSender(self.bot, self.store.vault.callback_key,
                                              paid_broadcast=services.settings.telegram_paid_broadcast)

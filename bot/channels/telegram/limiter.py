@@ -57,8 +57,10 @@ def counts(endpoint: str) -> bool:
 class SharedLimiter(BaseRateLimiter[Budgeted]):
     """Waits on the shared Pace before each counted call; None lifts the ceiling (benchmarks of the engine)."""
 
-    def __init__(self, pace: Pace | None) -> None:
+    def __init__(self, pace: Pace | None, on_limited: Callable[[], None] | None = None) -> None:
+        """`on_limited` hears of each 429 on a reply (the outbox counts its own)."""
         self.pace = pace
+        self.on_limited = on_limited
 
     async def initialize(self) -> None:
         return None
@@ -80,6 +82,8 @@ class SharedLimiter(BaseRateLimiter[Budgeted]):
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
                 self.pace.hold(seconds)
+                if how.urgent and self.on_limited is not None:
+                    self.on_limited()
                 if retries <= 0:
                     raise
                 retries -= 1

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import Services
 from bot.channels.telegram import TelegramChannel
@@ -115,3 +116,16 @@ async def test_logs_hold_no_chat_ids_and_no_message_text(fake: FakeTelegram, tel
     assert caplog.records
     assert str(person.chat_id) not in caplog.text
     assert "private thought" not in caplog.text
+
+
+async def test_a_429_on_a_reply_is_counted_for_the_operator(services: Services, fake: FakeTelegram,
+                                                            person: Person) -> None:
+    """The metric operators alert on counts the 429s that held up people waiting for an answer, not only the
+    outbox's."""
+    await person.consent()
+    fake.fail("sendMessage", "retry_after", retry_after=1)
+    await person.send("/menu")
+    samples = {(sample.name, sample.labels.get("channel")): sample.value
+               for family in text_string_to_metric_families(services.metrics.render().decode())
+               for sample in family.samples}
+    assert samples.get(("companion_rate_limited_total", "telegram")) == 1
